@@ -32,7 +32,7 @@ int x7__http_entry(struct x7_view doc, size_t *ppos, struct x7_view *pname,
 }
 
 int x7__http_skip_entries(struct x7_view doc, size_t *ppos, uint32_t count) {
-  struct x7_view name, value;
+  struct x7_view name = {NULL, 0}, value = {NULL, 0};
   for (uint32_t i = 0; i < count; i++)
     if (x7__http_entry(doc, ppos, &name, &value)) return -1;
   return 0;
@@ -307,7 +307,7 @@ x7_result x7_net_http_spec_headers_set_v1(struct x7_view table,
                                           struct x7_view k, struct x7_view v,
                                           struct x7_bytes *pout) {
   struct x7__buf b;
-  struct x7_view name, value;
+  struct x7_view name = {NULL, 0}, value = {NULL, 0};
   int64_t count;
   size_t pos = 4;
   uint32_t out_count = 0;

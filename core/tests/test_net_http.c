@@ -159,7 +159,7 @@ static void free_all(struct all *a) {
 /* The model's verdict for every accessor. */
 static void check_model(struct x7_view d, const char *name,
                         const struct all *a) {
-  int64_t off, len;
+  int64_t off = 0, len = 0;
   assert_int_equal(a->is_err, d.len < 1 || d.ptr[0] == 0);
   assert_int_equal(a->err_code,
                    d.len >= 5 && d.ptr[0] == 0 ? sle32(d.ptr + 1) : 0);
@@ -496,7 +496,7 @@ static void rand_table(struct tb *t, size_t *pcount) {
 /* The first entry of the table whose name matches, by a plain walk. */
 static int table_find(struct x7_view t, const char *name,
                       struct x7_view *pv) {
-  int64_t pos = 4, off, len, voff, vlen;
+  int64_t pos = 4, off = 0, len = 0, voff = 0, vlen = 0;
   for (int64_t i = 0; i < sle32(t.ptr); i++) {
     assert_int_equal(ref_field(t, &pos, &off, &len), 0);
     assert_int_equal(ref_field(t, &pos, &voff, &vlen), 0);

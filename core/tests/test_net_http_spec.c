@@ -44,6 +44,8 @@ struct tb {
 };
 
 static void tb_add(struct tb *b, const void *p, size_t n) {
+  /* Test tables are small; the bound also tells the optimiser so. */
+  if (n > ((size_t)1 << 30)) fail_msg("tb_add: %zu bytes is not a test size", n);
   if (b->len + n + 1 > b->cap) {
     b->cap = (b->len + n + 1) * 2;
     b->p = realloc(b->p, b->cap);
@@ -692,7 +694,7 @@ static void req_sweep_init(struct req_sweep *s, struct x7_view d) {
   int64_t pos = 8;
   s->orig = d;
   for (int k = 0; k < 4; k++) {
-    int64_t off, len;
+    int64_t off = 0, len = 0;
     assert_int_equal(ref_field(d, &pos, &off, &len), 0);
     s->start[k] = off;
     s->end[k] = off + len;
