@@ -18,5 +18,21 @@
 
 #include <x7/net_codec.h>
 #include <x7/net_err.h>
+#include <x7/net_dns.h>
+#include <x7/net_tcp.h>
+#include <x7/net_udp.h>
+#include <x7/net_tls.h>
+#include <x7/net_ws.h>
+#include <x7/net_grpc.h>
+#include <x7/net_form.h>
+#include <x7/net_http_spec.h>
+#include <x7/net_http.h>
+#include <x7/net_http_client.h>
+#include <x7/x7_backend.h>
+#include <x7/ext_curl_http.h>
+#include <x7/ext_httparse.h>
+#include <x7/ext_http_types.h>
+#include <x7/ext_url.h>
+#include <x7/net_http_server.h>
 
 #endif /* X7_NET_H */

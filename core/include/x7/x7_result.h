@@ -27,6 +27,8 @@ extern "C" {
   XX(X7_ETOOLATE, 3, "setting can no longer be changed")                    \
   XX(X7_ENOTSUPPORTED, 4, "operation not supported")                        \
   XX(X7_ERANGE, 5, "size or value out of range")                            \
+  XX(X7_ENOTFOUND, 6, "no such entry")                                      \
+  XX(X7_EEXIST, 7, "entry already exists")                                  \
   /* 200+: fatal */                                                         \
   XX(X7_ENOMEM, 200, "out of memory")                                       \
   XX(X7_EINTERNAL, 201, "internal error")

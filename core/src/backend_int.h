@@ -1,0 +1,18 @@
+/* backend_int.h - what the core's twins and the built-in backends share. */
+#ifndef X7_BACKEND_INT_H
+#define X7_BACKEND_INT_H
+
+#include <x7/x7_backend.h>
+
+/* NULL-terminated list of compiled-in backends (backends_builtin.c). */
+extern const struct x7_backend_ops *const x7__builtin_backends[];
+
+/* The selected backend, freezing the choice and running its global_init
+ * once.  X7_OK (*pops valid for the life of the process), X7_ENOTFOUND,
+ * X7_ENOTBUILT, or the error of global_init.  Thread-safe. */
+x7_result x7__backend_get(const struct x7_backend_ops **pops);
+
+/* Forget every registration and the frozen choice (tests only). */
+void x7__backend_reset_for_tests(void);
+
+#endif /* X7_BACKEND_INT_H */
