@@ -65,10 +65,12 @@ run_check() {
 }
 
 step "(a) pkg-config"
-# PKG_CONFIG_LIBDIR too: only the temporary prefix may answer, so an
-# x7net installed system-wide cannot mask a broken .pc file.
+# The temporary prefix comes first, so an x7net installed system-wide
+# cannot mask a broken .pc file; the system directories stay behind it
+# because x7net.pc requires libcurl's .pc file.
 pcdir=$(dirname "$pcfile")
-flags=$(PKG_CONFIG_PATH="$pcdir" PKG_CONFIG_LIBDIR="$pcdir" \
+syspc=$(pkg-config --variable pc_path pkg-config)
+flags=$(PKG_CONFIG_PATH="$pcdir" PKG_CONFIG_LIBDIR="$pcdir:$syspc" \
         pkg-config --cflags --libs x7net)
 echo "pkg-config --cflags --libs x7net: $flags"
 # shellcheck disable=SC2086 # flags is a word list by design

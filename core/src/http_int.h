@@ -46,7 +46,7 @@ void x7__http_caps_read(struct x7_view caps, struct x7__http_caps *pcaps);
 /* ---- HttpReqV1 decoder for the backends (net_http_spec.c) ----
  * All views borrow from the decoded doc. */
 struct x7__http_req {
-  int32_t method;                /* 1 GET or 2 POST */
+  int32_t method;                /* enum x7_net_http_method, 1..7 */
   struct x7_view url;            /* no NUL inside */
   struct x7_view headers;        /* raw HttpHeadersTableV1 bytes */
   struct x7_view body;           /* empty for GET */

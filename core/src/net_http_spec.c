@@ -496,10 +496,15 @@ x7_result x7__http_req_decode(struct x7_view doc, struct x7__http_req *preq,
       x7__http_field(doc, &pos, &q.body) ||
       x7__http_field(doc, &pos, &q.caps) || pos != doc.len)
     return X7_OK;
-  if (q.method != X7_NET_HTTP_METHOD_GET &&
-      q.method != X7_NET_HTTP_METHOD_POST)
+  /* 1 and 2 are upstream's; 3..7 are the x7 extensions (net_http_spec.h).
+   * GET and HEAD carry no request body. */
+  if (q.method < X7_NET_HTTP_METHOD_GET ||
+      q.method > X7_NET_HTTP_METHOD_OPTIONS)
     return X7_OK;
-  if (q.method == X7_NET_HTTP_METHOD_GET && q.body.len != 0) return X7_OK;
+  if ((q.method == X7_NET_HTTP_METHOD_GET ||
+       q.method == X7_NET_HTTP_METHOD_HEAD) &&
+      q.body.len != 0)
+    return X7_OK;
   /* The shim rejects this one; checking it here keeps every backend from
    * handing a silently truncated C string to its transport. */
   if (q.url.len && memchr(q.url.ptr, 0, q.url.len)) return X7_OK;

@@ -223,8 +223,8 @@ static int32_t ref_decode_code(struct x7_view d) {
   for (int i = 0; i < 4; i++)
     if (ref_field(d, &pos, &off[i], &len[i])) return 2;
   if (pos != (int64_t)d.len) return 2;
-  if (method != 1 && method != 2) return 2;
-  if (method == 1 && len[2] != 0) return 2;
+  if (method < 1 || method > 7) return 2; /* 3..7: x7 methods */
+  if ((method == 1 || method == 3) && len[2] != 0) return 2;
   if (len[0] && memchr(d.ptr + off[0], 0, (size_t)len[0])) return 2;
   return 0;
 }
@@ -777,13 +777,35 @@ static void req_decode_should_reject_e4_cases(void **state) {
                                        x7_view_of(NULL, 0), &r));
   decode_code(x7_bytes_view(&r), 2);
   x7_bytes_free(&r);
-  /* Unsupported methods, including the reserved x7 codes. */
-  for (int32_t m = -1; m <= 8; m++) {
-    assert_x7_ok(x7_net_http_spec_req_v1(m, x7_view_str("http://x/"),
+  /* Methods 1..7 (GET POST HEAD PUT DELETE PATCH OPTIONS) are accepted,
+   * every other code is not; only GET and HEAD refuse a body. */
+  for (int32_t m = -1; m <= 9; m++) {
+    for (int with_body = 0; with_body < 2; with_body++) {
+      int32_t want = m >= 1 && m <= 7 ? 0 : 2;
+      if (with_body && (m == 1 || m == 3)) want = 2;
+      assert_x7_ok(x7_net_http_spec_req_v1(
+          m, x7_view_str("http://x/"), x7_view_of(NULL, 0),
+          with_body ? x7_view_str("b") : x7_view_of(NULL, 0),
+          x7_view_of(NULL, 0), &r));
+      decode_code(x7_bytes_view(&r), want);
+      if (want == 0) {
+        struct x7__http_req q;
+        int32_t code = -1;
+        assert_x7_ok(x7__http_req_decode(x7_bytes_view(&r), &q, &code));
+        assert_int_equal(q.method, m);
+        assert_int_equal(q.body.len, with_body ? 1 : 0);
+      }
+      x7_bytes_free(&r);
+    }
+  }
+  {
+    /* A stored method >= 2^31 reads as negative: rejected. */
+    assert_x7_ok(x7_net_http_spec_req_v1(3, x7_view_str("http://x/"),
                                          x7_view_of(NULL, 0),
                                          x7_view_of(NULL, 0),
                                          x7_view_of(NULL, 0), &r));
-    decode_code(x7_bytes_view(&r), m == 1 || m == 2 ? 0 : 2);
+    x7__wr32(r.ptr + 4, 0x80000003u);
+    decode_code(x7_bytes_view(&r), 2);
     x7_bytes_free(&r);
   }
   /* NUL inside the url. */

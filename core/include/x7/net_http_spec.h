@@ -28,10 +28,10 @@
 extern "C" {
 #endif
 
-/* HttpReqV1 method codes.  1 and 2 are upstream's; the others are x7
- * extensions reserved for later methods.  req_get_v1/req_post_v1 only
- * ever build 1 and 2, and the client rejects every code but 1 and 2 until
- * the backends support more. */
+/* HttpReqV1 method codes.  1 and 2 are upstream's; 3..7 are x7
+ * extensions (build them with x7_net_http_spec_req_v1).  req_get_v1 and
+ * req_post_v1 only ever build 1 and 2.  The client accepts 1..7; GET and
+ * HEAD must have an empty body, any other code is INVALID_REQ(2). */
 enum x7_net_http_method {
   X7_NET_HTTP_METHOD_GET = 1,
   X7_NET_HTTP_METHOD_POST = 2,
@@ -128,8 +128,8 @@ X7_API x7_result x7_net_http_spec_req_post_v1(struct x7_view url,
                                               struct x7_view caps,
                                               struct x7_bytes *pout);
 /* x7 extension: upstream's private req_v1, the builder behind the two
- * above.  method is stored as given (any i32); only 1 and 2 are accepted
- * by the client today. */
+ * above.  method is stored as given (any i32); the client accepts the
+ * codes of enum x7_net_http_method. */
 X7_API x7_result x7_net_http_spec_req_v1(int32_t method, struct x7_view url,
                                          struct x7_view headers,
                                          struct x7_view body,
