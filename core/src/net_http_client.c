@@ -7,6 +7,7 @@
  * same, already-sane request and error docs do not depend on the backend.
  */
 #include <x7/net_err.h>
+#include <x7/net_http.h>
 #include <x7/net_http_client.h>
 #include <x7/net_http_spec.h>
 
@@ -191,4 +192,28 @@ x7_result x7_net_http_client_post_to_file_v1(struct x7_view url,
                                              struct x7_view caps,
                                              struct x7_bytes *pout) {
   return x7_net_http_post_to_file_v1(url, body, out_rel_path, caps, pout);
+}
+
+#define RESP_I32_ALIAS(fn)                                                 \
+  x7_result x7_net_http_client_##fn(struct x7_view doc, int32_t *pout) {   \
+    return x7_net_http_##fn(doc, pout);                                    \
+  }
+#define RESP_BYTES_ALIAS(fn)                                               \
+  x7_result x7_net_http_client_##fn(struct x7_view doc,                    \
+                                    struct x7_bytes *pout) {               \
+    return x7_net_http_##fn(doc, pout);                                    \
+  }
+RESP_I32_ALIAS(resp_is_err_v1)
+RESP_I32_ALIAS(resp_err_code_v1)
+RESP_I32_ALIAS(resp_ver_v1)
+RESP_I32_ALIAS(resp_status_v1)
+RESP_I32_ALIAS(resp_header_count_v1)
+RESP_I32_ALIAS(resp_file_len_v1)
+RESP_BYTES_ALIAS(resp_body_v1)
+RESP_BYTES_ALIAS(resp_file_path_v1)
+
+x7_result x7_net_http_client_resp_header_get_v1(struct x7_view doc,
+                                                struct x7_view name,
+                                                struct x7_bytes *pout) {
+  return x7_net_http_resp_header_get_v1(doc, name, pout);
 }

@@ -286,6 +286,41 @@ static void fetch_should_not_leak_on_allocation_failure(void **state) {
   }
 }
 
+static void client_resp_aliases_should_match_the_facade(void **state) {
+  /* V22 */
+  static const char *v22 =
+      "0102c8000000010000000c000000436f6e74656e742d547970650a000000746578742f"
+      "706c61696e020000006f6b";
+  size_t n;
+  uint8_t *d = x7t_unhex(v22, &n);
+  struct x7_view doc = x7_view_of(d, n);
+  struct x7_bytes b = {0};
+  int32_t v = 0;
+  (void)state;
+  assert_x7_ok(x7_net_http_client_resp_is_err_v1(doc, &v));
+  assert_int_equal(v, 0);
+  assert_x7_ok(x7_net_http_client_resp_err_code_v1(doc, &v));
+  assert_int_equal(v, 0);
+  assert_x7_ok(x7_net_http_client_resp_ver_v1(doc, &v));
+  assert_int_equal(v, 2);
+  assert_x7_ok(x7_net_http_client_resp_status_v1(doc, &v));
+  assert_int_equal(v, 200);
+  assert_x7_ok(x7_net_http_client_resp_header_count_v1(doc, &v));
+  assert_int_equal(v, 1);
+  assert_x7_ok(x7_net_http_client_resp_header_get_v1(
+      doc, x7_view_str("content-type"), &b));
+  assert_bytes_str(b, "text/plain");
+  x7_bytes_free(&b);
+  assert_x7_ok(x7_net_http_client_resp_body_v1(doc, &b));
+  assert_bytes_str(b, "ok");
+  x7_bytes_free(&b);
+  assert_x7_ok(x7_net_http_client_resp_file_path_v1(doc, &b));
+  assert_int_equal(b.len, 0);
+  assert_x7_ok(x7_net_http_client_resp_file_len_v1(doc, &v));
+  assert_int_equal(v, 0);
+  free(d);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup(
@@ -302,6 +337,7 @@ int main(void) {
                              setup),
       cmocka_unit_test_setup(fetch_should_not_leak_on_allocation_failure,
                              setup),
+      cmocka_unit_test(client_resp_aliases_should_match_the_facade),
   };
   return cmocka_run_group_tests_name("net_http_client", tests, NULL, NULL);
 }

@@ -74,6 +74,28 @@ X7_API x7_result x7_net_http_client_post_to_file_v1(
     struct x7_view url, struct x7_view body, struct x7_view out_rel_path,
     struct x7_view caps, struct x7_bytes *pout);
 
+/* std.net.http.client also exports the resp_* accessors; these are the
+ * same functions as x7_net_http_resp_*_v1 (net_http.h), same results. */
+X7_API x7_result x7_net_http_client_resp_is_err_v1(struct x7_view doc,
+                                                   int32_t *pout);
+X7_API x7_result x7_net_http_client_resp_err_code_v1(struct x7_view doc,
+                                                     int32_t *pout);
+X7_API x7_result x7_net_http_client_resp_ver_v1(struct x7_view doc,
+                                                int32_t *pout);
+X7_API x7_result x7_net_http_client_resp_status_v1(struct x7_view doc,
+                                                   int32_t *pout);
+X7_API x7_result x7_net_http_client_resp_header_count_v1(struct x7_view doc,
+                                                         int32_t *pout);
+X7_API x7_result x7_net_http_client_resp_header_get_v1(struct x7_view doc,
+                                                       struct x7_view name,
+                                                       struct x7_bytes *pout);
+X7_API x7_result x7_net_http_client_resp_body_v1(struct x7_view doc,
+                                                 struct x7_bytes *pout);
+X7_API x7_result x7_net_http_client_resp_file_path_v1(struct x7_view doc,
+                                                      struct x7_bytes *pout);
+X7_API x7_result x7_net_http_client_resp_file_len_v1(struct x7_view doc,
+                                                     int32_t *pout);
+
 #ifdef __cplusplus
 }
 #endif
