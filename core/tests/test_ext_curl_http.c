@@ -25,42 +25,6 @@
 #define CANON_CT                                                          \
   "010000000c000000636f6e74656e742d747970650a000000746578742f706c61696e"
 
-/* ---- test-side byte builder ---- */
-
-struct tb {
-  uint8_t *p;
-  size_t len, cap;
-};
-
-static void tb_add(struct tb *b, const void *p, size_t n) {
-  if (b->len + n + 1 > b->cap) {
-    b->cap = (b->len + n + 1) * 2;
-    b->p = realloc(b->p, b->cap);
-    assert_non_null(b->p);
-  }
-  if (n) memcpy(b->p + b->len, p, n);
-  b->len += n;
-}
-
-static void tb_u32(struct tb *b, uint32_t v) {
-  uint8_t t[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16),
-                  (uint8_t)(v >> 24)};
-  tb_add(b, t, 4);
-}
-
-static void tb_field(struct tb *b, const void *p, size_t n) {
-  tb_u32(b, (uint32_t)n);
-  tb_add(b, p, n);
-}
-
-static struct x7_view tb_view(const struct tb *b) {
-  return x7_view_of(b->p, b->len);
-}
-
-static void tb_free(struct tb *b) {
-  free(b->p);
-  memset(b, 0, sizeof *b);
-}
 
 static uint32_t le32(const uint8_t *p) {
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
@@ -198,42 +162,42 @@ static void validator_should_accept_v20_v21(void **state) {
 }
 
 /* A ver-2 or ver-3 CurlReq with the given fields, built by hand. */
-static void make_req(struct tb *b, int ver, int method, const char *url,
-                     size_t url_len, const struct tb *entries,
+static void make_req(struct x7t_buf *b, int ver, int method, const char *url,
+                     size_t url_len, const struct x7t_buf *entries,
                      uint32_t count, const char *body, uint32_t timeout,
                      uint32_t mr, uint32_t mhb, uint32_t mh,
                      const char *path, size_t path_len) {
   uint8_t vm[2] = {(uint8_t)ver, (uint8_t)method};
-  tb_add(b, vm, 2);
-  tb_field(b, url, url_len);
-  tb_u32(b, count);
-  if (entries) tb_add(b, entries->p, entries->len);
-  tb_field(b, body, strlen(body));
+  x7t_buf_add(b, vm, 2);
+  x7t_buf_field(b, url, url_len);
+  x7t_buf_u32(b, count);
+  if (entries) x7t_buf_add(b, entries->p, entries->len);
+  x7t_buf_field(b, body, strlen(body));
   if (ver >= 2) {
-    tb_u32(b, 1);
-    tb_u32(b, timeout);
-    tb_u32(b, mr);
-    tb_u32(b, mhb);
-    tb_u32(b, mh);
+    x7t_buf_u32(b, 1);
+    x7t_buf_u32(b, timeout);
+    x7t_buf_u32(b, mr);
+    x7t_buf_u32(b, mhb);
+    x7t_buf_u32(b, mh);
   }
-  if (ver == 3) tb_field(b, path, path_len);
+  if (ver == 3) x7t_buf_field(b, path, path_len);
 }
 
 static int32_t check_simple(int ver, int method, const char *body,
                             uint32_t timeout, uint32_t mr, uint32_t mhb,
                             uint32_t mh, const char *path) {
-  struct tb b = {0};
+  struct x7t_buf b = {0};
   struct x7__curl_req q;
   int32_t code;
   make_req(&b, ver, method, "http://x/", 9, NULL, 0, body, timeout, mr, mhb,
            mh, path, path ? strlen(path) : 0);
-  code = decode(tb_view(&b), &q);
-  tb_free(&b);
+  code = decode(x7t_buf_view(&b), &q);
+  x7t_buf_free(&b);
   return code;
 }
 
 static void validator_should_apply_shim_limits(void **state) {
-  struct tb b = {0};
+  struct x7t_buf b = {0};
   struct x7__curl_req q;
   (void)state;
   assert_int_equal(check_simple(2, 1, "", 30, 0, 0, 0, NULL), 0);
@@ -255,21 +219,21 @@ static void validator_should_apply_shim_limits(void **state) {
   assert_int_equal(check_simple(2, 1, "", 30, 0, 0, 65536, NULL), 2);
   /* timeout 0 means 30. */
   make_req(&b, 2, 1, "u", 1, NULL, 0, "", 0, 0, 0, 0, NULL, 0);
-  assert_int_equal(decode(tb_view(&b), &q), 0);
+  assert_int_equal(decode(x7t_buf_view(&b), &q), 0);
   assert_int_equal(q.timeout_s, 30);
   assert_int_equal(q.flags, 1);
   /* One trailing byte. */
-  tb_add(&b, "", 1);
-  assert_int_equal(decode(tb_view(&b), &q), 2);
-  tb_free(&b);
+  x7t_buf_add(&b, "", 1);
+  assert_int_equal(decode(x7t_buf_view(&b), &q), 2);
+  x7t_buf_free(&b);
 }
 
 static void validator_should_read_ver1_with_defaults(void **state) {
-  struct tb b = {0};
+  struct x7t_buf b = {0};
   struct x7__curl_req q;
   (void)state;
   make_req(&b, 1, 2, "u", 1, NULL, 0, "body", 0, 0, 0, 0, NULL, 0);
-  assert_int_equal(decode(tb_view(&b), &q), 0);
+  assert_int_equal(decode(x7t_buf_view(&b), &q), 0);
   assert_int_equal(q.ver, 1);
   assert_bytes_str(q.body, "body");
   assert_int_equal(q.flags, 0);
@@ -277,9 +241,9 @@ static void validator_should_read_ver1_with_defaults(void **state) {
   assert_int_equal(q.max_header_bytes, 0);
   assert_int_equal(q.max_headers, 0);
   /* ver 1 ends after the body: the ver-2 numbers are trailing bytes. */
-  tb_u32(&b, 0);
-  assert_int_equal(decode(tb_view(&b), &q), 2);
-  tb_free(&b);
+  x7t_buf_u32(&b, 0);
+  assert_int_equal(decode(x7t_buf_view(&b), &q), 2);
+  x7t_buf_free(&b);
 }
 
 static void validator_should_check_url_and_headers(void **state) {
@@ -300,23 +264,23 @@ static void validator_should_check_url_and_headers(void **state) {
   struct x7__curl_req q;
   (void)state;
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-    struct tb e = {0}, b = {0};
-    tb_field(&e, cases[i].name, cases[i].nlen);
-    tb_field(&e, cases[i].value, cases[i].vlen);
+    struct x7t_buf e = {0}, b = {0};
+    x7t_buf_field(&e, cases[i].name, cases[i].nlen);
+    x7t_buf_field(&e, cases[i].value, cases[i].vlen);
     make_req(&b, 2, 1, "u", 1, &e, 1, "", 30, 0, 0, 0, NULL, 0);
-    assert_int_equal(decode(tb_view(&b), &q), cases[i].want);
-    tb_free(&b);
+    assert_int_equal(decode(x7t_buf_view(&b), &q), cases[i].want);
+    x7t_buf_free(&b);
     /* Claiming one entry more than present is a truncation. */
     make_req(&b, 2, 1, "u", 1, &e, 2, "", 30, 0, 0, 0, NULL, 0);
-    assert_int_equal(decode(tb_view(&b), &q), 2);
-    tb_free(&b);
-    tb_free(&e);
+    assert_int_equal(decode(x7t_buf_view(&b), &q), 2);
+    x7t_buf_free(&b);
+    x7t_buf_free(&e);
   }
   {
-    struct tb b = {0};
+    struct x7t_buf b = {0};
     make_req(&b, 2, 1, "http://a\0b/", 11, NULL, 0, "", 30, 0, 0, 0, NULL, 0);
-    assert_int_equal(decode(tb_view(&b), &q), 2);
-    tb_free(&b);
+    assert_int_equal(decode(x7t_buf_view(&b), &q), 2);
+    x7t_buf_free(&b);
   }
 }
 
@@ -336,16 +300,16 @@ static void safe_rel_path_should_follow_shim_rule(void **state) {
   };
   (void)state;
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-    struct tb b = {0};
+    struct x7t_buf b = {0};
     struct x7__curl_req q;
     assert_int_equal(
         x7__curl_safe_rel_path(x7_view_of(cases[i].p, cases[i].n)),
         cases[i].ok);
     make_req(&b, 3, 1, "u", 1, NULL, 0, "", 30, 0, 0, 0, cases[i].p,
              cases[i].n);
-    assert_int_equal(decode(tb_view(&b), &q), cases[i].ok ? 0 : 2);
+    assert_int_equal(decode(x7t_buf_view(&b), &q), cases[i].ok ? 0 : 2);
     if (cases[i].ok) assert_int_equal(q.out_path.len, cases[i].n);
-    tb_free(&b);
+    x7t_buf_free(&b);
   }
 }
 
@@ -354,29 +318,29 @@ static void safe_rel_path_should_follow_shim_rule(void **state) {
 /* Serialise decoded fields back: a successful decode must describe the
  * input exactly (every byte accounted for). */
 static void assert_describes(struct x7_view in, const struct x7__curl_req *q) {
-  struct tb b = {0};
+  struct x7t_buf b = {0};
   uint8_t vm[2] = {(uint8_t)q->ver, (uint8_t)q->method};
   size_t t_at = 0;
-  tb_add(&b, vm, 2);
-  tb_field(&b, q->url.ptr, q->url.len);
-  tb_u32(&b, q->header_count);
-  tb_add(&b, q->headers.ptr, q->headers.len);
-  tb_field(&b, q->body.ptr, q->body.len);
+  x7t_buf_add(&b, vm, 2);
+  x7t_buf_field(&b, q->url.ptr, q->url.len);
+  x7t_buf_u32(&b, q->header_count);
+  x7t_buf_add(&b, q->headers.ptr, q->headers.len);
+  x7t_buf_field(&b, q->body.ptr, q->body.len);
   if (q->ver >= 2) {
-    tb_u32(&b, q->flags);
+    x7t_buf_u32(&b, q->flags);
     t_at = b.len;
-    tb_u32(&b, q->timeout_s);
-    tb_u32(&b, q->max_redirects);
-    tb_u32(&b, q->max_header_bytes);
-    tb_u32(&b, q->max_headers);
+    x7t_buf_u32(&b, q->timeout_s);
+    x7t_buf_u32(&b, q->max_redirects);
+    x7t_buf_u32(&b, q->max_header_bytes);
+    x7t_buf_u32(&b, q->max_headers);
   }
-  if (q->ver == 3) tb_field(&b, q->out_path.ptr, q->out_path.len);
+  if (q->ver == 3) x7t_buf_field(&b, q->out_path.ptr, q->out_path.len);
   /* The one field the decoder rewrites: timeout 0 reads as 30. */
   if (t_at && t_at + 4 <= in.len && le32(in.ptr + t_at) == 0 &&
       q->timeout_s == 30)
     put32(b.p + t_at, 0);
-  assert_bytes_eq(tb_view(&b), in);
-  tb_free(&b);
+  assert_bytes_eq(x7t_buf_view(&b), in);
+  x7t_buf_free(&b);
 }
 
 struct region {
@@ -481,7 +445,7 @@ static void builders_and_validator_should_roundtrip(void **state) {
     size_t ul = 1 + (size_t)x7t_rand_below(40);
     size_t bl = (size_t)x7t_rand_below(80);
     uint8_t *url = x7t_rand_bytes(ul), *body = x7t_rand_bytes(bl);
-    struct tb t = {0};
+    struct x7t_buf t = {0};
     uint32_t n = (uint32_t)x7t_rand_below(5);
     int v3 = (int)x7t_rand_below(2), post = (int)x7t_rand_below(2);
     int32_t follow = (int32_t)x7t_rand_below(3) - 1,
@@ -495,27 +459,27 @@ static void builders_and_validator_should_roundtrip(void **state) {
     int want_ok;
     for (size_t j = 0; j < ul; j++)
       if (!url[j]) url[j] = 'x';
-    tb_u32(&t, n);
+    x7t_buf_u32(&t, n);
     for (uint32_t j = 0; j < n; j++) {
-      tb_field(&t, "Name", 1 + x7t_rand_below(4));
-      tb_field(&t, "value", x7t_rand_below(6));
+      x7t_buf_field(&t, "Name", 1 + x7t_rand_below(4));
+      x7t_buf_field(&t, "value", x7t_rand_below(6));
     }
     if (!post) bl = 0;
     if (v3 && post)
       assert_x7_ok(x7_ext_curl_http_req_post_to_file_v3(
-          x7_view_of(url, ul), tb_view(&t), x7_view_of(body, bl), path,
+          x7_view_of(url, ul), x7t_buf_view(&t), x7_view_of(body, bl), path,
           follow, timeout, mr, mhb, mh, &r));
     else if (v3)
       assert_x7_ok(x7_ext_curl_http_req_get_to_file_v3(
-          x7_view_of(url, ul), tb_view(&t), path, follow, timeout, mr, mhb,
+          x7_view_of(url, ul), x7t_buf_view(&t), path, follow, timeout, mr, mhb,
           mh, &r));
     else if (post)
       assert_x7_ok(x7_ext_curl_http_req_post_v2(
-          x7_view_of(url, ul), tb_view(&t), x7_view_of(body, bl), follow,
+          x7_view_of(url, ul), x7t_buf_view(&t), x7_view_of(body, bl), follow,
           timeout, mr, mhb, mh, &r));
     else
       assert_x7_ok(x7_ext_curl_http_req_get_v2(x7_view_of(url, ul),
-                                               tb_view(&t), follow, timeout,
+                                               x7t_buf_view(&t), follow, timeout,
                                                mr, mhb, mh, &r));
     want_ok = timeout <= 600 && mr <= 100 && mhb <= 16777216 && mh <= 65535;
     assert_int_equal(decode(x7_bytes_view(&r), &q), want_ok ? 0 : 2);
@@ -535,7 +499,7 @@ static void builders_and_validator_should_roundtrip(void **state) {
       else assert_int_equal(q.out_path.len, 0);
     }
     x7_bytes_free(&r);
-    tb_free(&t);
+    x7t_buf_free(&t);
     free(url);
     free(body);
   }

@@ -18,42 +18,6 @@
   "42f706c61696e020000006f6b"
 #define V23 "0103c80000000000000005000000746d702f7805000000"
 
-/* ---- test-side byte builder ---- */
-
-struct tb {
-  uint8_t *p;
-  size_t len, cap;
-};
-
-static void tb_add(struct tb *b, const void *p, size_t n) {
-  if (b->len + n + 1 > b->cap) {
-    b->cap = (b->len + n + 1) * 2;
-    b->p = realloc(b->p, b->cap);
-    assert_non_null(b->p);
-  }
-  if (n) memcpy(b->p + b->len, p, n);
-  b->len += n;
-}
-
-static void tb_u32(struct tb *b, uint32_t v) {
-  uint8_t t[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16),
-                  (uint8_t)(v >> 24)};
-  tb_add(b, t, 4);
-}
-
-static void tb_field(struct tb *b, const void *p, size_t n) {
-  tb_u32(b, (uint32_t)n);
-  tb_add(b, p, n);
-}
-
-static struct x7_view tb_view(const struct tb *b) {
-  return x7_view_of(b->p, b->len);
-}
-
-static void tb_free(struct tb *b) {
-  free(b->p);
-  memset(b, 0, sizeof *b);
-}
 
 static int64_t sle32(const uint8_t *p) {
   uint32_t v = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
@@ -240,14 +204,14 @@ static void accessors_should_read_v23(void **state) {
 }
 
 static void pack_should_rebuild_v22_and_v23(void **state) {
-  struct tb t = {0};
+  struct x7t_buf t = {0};
   struct x7_bytes d = {0};
   (void)state;
-  tb_u32(&t, 1);
-  tb_field(&t, "Content-Type", 12);
-  tb_field(&t, "text/plain", 10);
+  x7t_buf_u32(&t, 1);
+  x7t_buf_field(&t, "Content-Type", 12);
+  x7t_buf_field(&t, "text/plain", 10);
   assert_x7_ok(
-      x7_net_http_resp_pack_v2(200, tb_view(&t), x7_view_str("ok"), &d));
+      x7_net_http_resp_pack_v2(200, x7t_buf_view(&t), x7_view_str("ok"), &d));
   assert_bytes_hex(d, V22);
   x7_bytes_free(&d);
   assert_x7_ok(x7_net_http_resp_pack_v3(200, x7_view_of(NULL, 0),
@@ -267,7 +231,7 @@ static void pack_should_rebuild_v22_and_v23(void **state) {
                                         x7_view_of(NULL, 0), -2, &d));
   assert_bytes_hex(d, "0103ffffffff00000000" "00000000" "feffffff");
   x7_bytes_free(&d);
-  tb_free(&t);
+  x7t_buf_free(&t);
 }
 
 /* ---- error docs and odd layouts ---- */
@@ -334,50 +298,50 @@ static void body_should_reject_ver1_and_short_docs(void **state) {
 }
 
 static void header_get_should_walk_with_bounds_checks(void **state) {
-  struct tb d = {0};
+  struct x7t_buf d = {0};
   struct x7_bytes b = {0};
   (void)state;
   /* ver 2, claims 3 headers, has 2 valid ones, then nothing. */
-  tb_add(&d, "\x01\x02\xc8\0\0\0", 6);
-  tb_u32(&d, 3);
-  tb_field(&d, "X-A", 3);
-  tb_field(&d, "first", 5);
-  tb_field(&d, "x-a", 3);
-  tb_field(&d, "second", 6);
+  x7t_buf_add(&d, "\x01\x02\xc8\0\0\0", 6);
+  x7t_buf_u32(&d, 3);
+  x7t_buf_field(&d, "X-A", 3);
+  x7t_buf_field(&d, "first", 5);
+  x7t_buf_field(&d, "x-a", 3);
+  x7t_buf_field(&d, "second", 6);
   /* First match wins, case-insensitively, even with a bad region after. */
   assert_x7_ok(
-      x7_net_http_resp_header_get_v1(tb_view(&d), x7_view_str("x-A"), &b));
+      x7_net_http_resp_header_get_v1(x7t_buf_view(&d), x7_view_str("x-A"), &b));
   assert_bytes_str(b, "first");
   x7_bytes_free(&b);
   /* A name not found before the bad entry: empty. */
   assert_x7_ok(
-      x7_net_http_resp_header_get_v1(tb_view(&d), x7_view_str("nope"), &b));
+      x7_net_http_resp_header_get_v1(x7t_buf_view(&d), x7_view_str("nope"), &b));
   assert_int_equal(b.len, 0);
   /* The malformed header region hides the body. */
-  assert_x7_ok(x7_net_http_resp_body_v1(tb_view(&d), &b));
+  assert_x7_ok(x7_net_http_resp_body_v1(x7t_buf_view(&d), &b));
   assert_int_equal(b.len, 0);
   /* A matching entry whose value runs off the end is not returned. */
-  tb_free(&d);
-  tb_add(&d, "\x01\x03\xc8\0\0\0", 6);
-  tb_u32(&d, 1);
-  tb_field(&d, "k", 1);
-  tb_u32(&d, 9);
-  tb_add(&d, "short", 5);
+  x7t_buf_free(&d);
+  x7t_buf_add(&d, "\x01\x03\xc8\0\0\0", 6);
+  x7t_buf_u32(&d, 1);
+  x7t_buf_field(&d, "k", 1);
+  x7t_buf_u32(&d, 9);
+  x7t_buf_add(&d, "short", 5);
   assert_x7_ok(
-      x7_net_http_resp_header_get_v1(tb_view(&d), x7_view_str("K"), &b));
+      x7_net_http_resp_header_get_v1(x7t_buf_view(&d), x7_view_str("K"), &b));
   assert_int_equal(b.len, 0);
   /* ver 1 docs have no readable headers. */
   d.p[1] = 1;
   d.p[15] = 5; /* value fits now */
   assert_x7_ok(
-      x7_net_http_resp_header_get_v1(tb_view(&d), x7_view_str("k"), &b));
+      x7_net_http_resp_header_get_v1(x7t_buf_view(&d), x7_view_str("k"), &b));
   assert_int_equal(b.len, 0);
   d.p[1] = 3;
   assert_x7_ok(
-      x7_net_http_resp_header_get_v1(tb_view(&d), x7_view_str("k"), &b));
+      x7_net_http_resp_header_get_v1(x7t_buf_view(&d), x7_view_str("k"), &b));
   assert_bytes_str(b, "short");
   x7_bytes_free(&b);
-  tb_free(&d);
+  x7t_buf_free(&d);
 }
 
 /* ---- sweeps ---- */
@@ -479,15 +443,15 @@ static const char *const names[] = {"Content-Type", "content-type", "X-A",
                                     "x-a",          "Set-Cookie",   "",
                                     "\xc3\xa9",     "ETag"};
 
-static void rand_table(struct tb *t, size_t *pcount) {
+static void rand_table(struct x7t_buf *t, size_t *pcount) {
   size_t n = (size_t)x7t_rand_below(7);
-  tb_u32(t, (uint32_t)n);
+  x7t_buf_u32(t, (uint32_t)n);
   for (size_t i = 0; i < n; i++) {
     const char *k = names[x7t_rand_below(sizeof names / sizeof *names)];
     size_t vl = (size_t)x7t_rand_below(20);
     uint8_t *v = x7t_rand_bytes(vl);
-    tb_field(t, k, strlen(k));
-    tb_field(t, v, vl);
+    x7t_buf_field(t, k, strlen(k));
+    x7t_buf_field(t, v, vl);
     free(v);
   }
   *pcount = n;
@@ -512,7 +476,7 @@ static int table_find(struct x7_view t, const char *name,
 static void pack_roundtrip_should_hold(void **state) {
   (void)state;
   for (int i = 0; i < 4000; i++) {
-    struct tb t = {0};
+    struct x7t_buf t = {0};
     size_t count, bl = (size_t)x7t_rand_below(200);
     uint8_t *bytes = x7t_rand_bytes(bl);
     int32_t status = (int32_t)(uint32_t)x7t_rand();
@@ -524,10 +488,10 @@ static void pack_roundtrip_should_hold(void **state) {
     struct all a;
     rand_table(&t, &count);
     if (v3)
-      assert_x7_ok(x7_net_http_resp_pack_v3(status, tb_view(&t),
+      assert_x7_ok(x7_net_http_resp_pack_v3(status, x7t_buf_view(&t),
                                             x7_view_of(bytes, bl), flen, &d));
     else
-      assert_x7_ok(x7_net_http_resp_pack_v2(status, tb_view(&t),
+      assert_x7_ok(x7_net_http_resp_pack_v2(status, x7t_buf_view(&t),
                                             x7_view_of(bytes, bl), &d));
     read_all(x7_bytes_view(&d), q, &a);
     check_model(x7_bytes_view(&d), q, &a);
@@ -535,7 +499,7 @@ static void pack_roundtrip_should_hold(void **state) {
     assert_int_equal(a.ver, v3 ? 3 : 2);
     assert_int_equal(a.status, status);
     assert_int_equal(a.count, count);
-    if (table_find(tb_view(&t), q, &want) == 0)
+    if (table_find(x7t_buf_view(&t), q, &want) == 0)
       assert_bytes_eq(a.hdr, want);
     else
       assert_int_equal(a.hdr.len, 0);
@@ -544,7 +508,7 @@ static void pack_roundtrip_should_hold(void **state) {
     assert_int_equal(a.file_len, v3 ? flen : 0);
     free_all(&a);
     x7_bytes_free(&d);
-    tb_free(&t);
+    x7t_buf_free(&t);
     free(bytes);
   }
 }

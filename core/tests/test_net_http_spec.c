@@ -38,42 +38,6 @@
 
 /* ---- test-side byte builder (independent of the library's x7__buf) ---- */
 
-struct tb {
-  uint8_t *p;
-  size_t len, cap;
-};
-
-static void tb_add(struct tb *b, const void *p, size_t n) {
-  /* Test tables are small; the bound also tells the optimiser so. */
-  if (n > ((size_t)1 << 30)) fail_msg("tb_add: %zu bytes is not a test size", n);
-  if (b->len + n + 1 > b->cap) {
-    b->cap = (b->len + n + 1) * 2;
-    b->p = realloc(b->p, b->cap);
-    assert_non_null(b->p);
-  }
-  if (n) memcpy(b->p + b->len, p, n);
-  b->len += n;
-}
-
-static void tb_u32(struct tb *b, uint32_t v) {
-  uint8_t t[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16),
-                  (uint8_t)(v >> 24)};
-  tb_add(b, t, 4);
-}
-
-static void tb_field(struct tb *b, const void *p, size_t n) {
-  tb_u32(b, (uint32_t)n);
-  tb_add(b, p, n);
-}
-
-static struct x7_view tb_view(const struct tb *b) {
-  return x7_view_of(b->p, b->len);
-}
-
-static void tb_free(struct tb *b) {
-  free(b->p);
-  memset(b, 0, sizeof *b);
-}
 
 static uint32_t le32(const uint8_t *p) {
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
@@ -86,13 +50,13 @@ static int64_t sle32(const uint8_t *p) {
 }
 
 /* A table from NULL-terminated name/value string pairs. */
-static void tb_table(struct tb *b, const char *const *kv) {
+static void tb_table(struct x7t_buf *b, const char *const *kv) {
   size_t n = 0;
   while (kv[2 * n]) n++;
-  tb_u32(b, (uint32_t)n);
+  x7t_buf_u32(b, (uint32_t)n);
   for (size_t i = 0; i < n; i++) {
-    tb_field(b, kv[2 * i], strlen(kv[2 * i]));
-    tb_field(b, kv[2 * i + 1], strlen(kv[2 * i + 1]));
+    x7t_buf_field(b, kv[2 * i], strlen(kv[2 * i]));
+    x7t_buf_field(b, kv[2 * i + 1], strlen(kv[2 * i + 1]));
   }
 }
 
@@ -164,12 +128,12 @@ static int ref_cmp(const struct rent *a, const struct rent *b) {
 
 /* headers_canon_join_sorted_v1 exactly as upstream writes it: selection
  * sort with strict <, then merge runs of equal names. */
-static void ref_canon(struct x7_view t, struct tb *out) {
+static void ref_canon(struct x7_view t, struct x7t_buf *out) {
   struct rent *e;
   size_t n, *order, groups = 0, count_at;
   char *used;
   if (ref_parse(t, &e, &n)) {
-    tb_u32(out, 0);
+    x7t_buf_u32(out, 0);
     return;
   }
   order = calloc(n + 1, sizeof *order);
@@ -183,18 +147,18 @@ static void ref_canon(struct x7_view t, struct tb *out) {
     order[r] = best;
   }
   count_at = out->len;
-  tb_u32(out, 0);
+  x7t_buf_u32(out, 0);
   for (size_t i = 0; i < n;) {
     struct rent *g = &e[order[i]];
     size_t j = i + 1, vlen = g->vlen;
     while (j < n && e[order[j]].nlen == g->nlen &&
            memcmp(e[order[j]].name, g->name, g->nlen) == 0)
       vlen += 2 + e[order[j++]].vlen;
-    tb_field(out, g->name, g->nlen);
-    tb_u32(out, (uint32_t)vlen);
+    x7t_buf_field(out, g->name, g->nlen);
+    x7t_buf_u32(out, (uint32_t)vlen);
     for (size_t k = i; k < j; k++) {
-      if (k > i) tb_add(out, ", ", 2);
-      tb_add(out, e[order[k]].val, e[order[k]].vlen);
+      if (k > i) x7t_buf_add(out, ", ", 2);
+      x7t_buf_add(out, e[order[k]].val, e[order[k]].vlen);
     }
     groups++;
     i = j;
@@ -391,7 +355,7 @@ static void canon(const char *table_hex, const char *want_hex) {
 }
 
 static void headers_canon_should_match_vectors(void **state) {
-  struct tb t = {0};
+  struct x7t_buf t = {0};
   struct x7_bytes out = {0};
   static const char *const v17_in[] = {"B", "2", "a", "z", "A", "y",
                                        "a", "y", NULL};
@@ -400,36 +364,36 @@ static void headers_canon_should_match_vectors(void **state) {
   canon(V14, V16);
   tb_table(&t, v17_in);
   assert_x7_ok(
-      x7_net_http_spec_headers_canon_join_sorted_v1(tb_view(&t), &out));
+      x7_net_http_spec_headers_canon_join_sorted_v1(x7t_buf_view(&t), &out));
   assert_bytes_hex(out, V17);
   x7_bytes_free(&out);
-  tb_free(&t);
+  x7t_buf_free(&t);
 }
 
 static void headers_canon_should_order_prefix_first_and_bytes_unsigned(
     void **state) {
   static const char *const in[] = {"ab", "1", "a", "2", "\xc3", "3",
                                    "A",  "1", "b", "", NULL};
-  struct tb t = {0}, want = {0};
+  struct x7t_buf t = {0}, want = {0};
   struct x7_bytes out = {0};
   (void)state;
   tb_table(&t, in);
   /* a:"1, 2" < ab:1 < b:"" < 0xc3:3 (0xc3 sorts after ASCII). */
-  tb_u32(&want, 4);
-  tb_field(&want, "a", 1);
-  tb_field(&want, "1, 2", 4);
-  tb_field(&want, "ab", 2);
-  tb_field(&want, "1", 1);
-  tb_field(&want, "b", 1);
-  tb_field(&want, "", 0);
-  tb_field(&want, "\xc3", 1);
-  tb_field(&want, "3", 1);
+  x7t_buf_u32(&want, 4);
+  x7t_buf_field(&want, "a", 1);
+  x7t_buf_field(&want, "1, 2", 4);
+  x7t_buf_field(&want, "ab", 2);
+  x7t_buf_field(&want, "1", 1);
+  x7t_buf_field(&want, "b", 1);
+  x7t_buf_field(&want, "", 0);
+  x7t_buf_field(&want, "\xc3", 1);
+  x7t_buf_field(&want, "3", 1);
   assert_x7_ok(
-      x7_net_http_spec_headers_canon_join_sorted_v1(tb_view(&t), &out));
-  assert_bytes_eq(out, tb_view(&want));
+      x7_net_http_spec_headers_canon_join_sorted_v1(x7t_buf_view(&t), &out));
+  assert_bytes_eq(out, x7t_buf_view(&want));
   x7_bytes_free(&out);
-  tb_free(&t);
-  tb_free(&want);
+  x7t_buf_free(&t);
+  x7t_buf_free(&want);
 }
 
 static void headers_canon_should_give_empty_table_when_malformed(
@@ -516,16 +480,16 @@ static void req_get_should_match_v18(void **state) {
 
 static void req_post_should_match_v19(void **state) {
   static const char *const hdr[] = {"Content-Type", "text/plain", NULL};
-  struct tb t = {0};
+  struct x7t_buf t = {0};
   struct x7_bytes r = {0};
   (void)state;
   tb_table(&t, hdr);
   assert_x7_ok(x7_net_http_spec_req_post_v1(
-      x7_view_str("https://h/x"), tb_view(&t), x7_view_str("hi"),
+      x7_view_str("https://h/x"), x7t_buf_view(&t), x7_view_str("hi"),
       x7_view_of(NULL, 0), &r));
   assert_bytes_hex(r, V19);
   x7_bytes_free(&r);
-  tb_free(&t);
+  x7t_buf_free(&t);
 }
 
 static void req_builder_should_substitute_invalid_caps(void **state) {
@@ -751,7 +715,7 @@ static void req_decode_should_accept_v18_v19(void **state) {
 static void req_decode_should_reject_e4_cases(void **state) {
   struct hexbuf h;
   struct x7_bytes r = {0};
-  struct tb t = {0};
+  struct x7t_buf t = {0};
   const uint8_t four[4] = {1, 2, 3, 4};
   (void)state;
   decode_code(x7_view_of(four, 4), 2);
@@ -764,13 +728,13 @@ static void req_decode_should_reject_e4_cases(void **state) {
   {
     size_t n;
     uint8_t *v = x7t_unhex(V18, &n);
-    tb_add(&t, v, n);
-    tb_add(&t, "\0", 1);
+    x7t_buf_add(&t, v, n);
+    x7t_buf_add(&t, "\0", 1);
     free(v);
   }
-  decode_code(tb_view(&t), 2);
+  decode_code(x7t_buf_view(&t), 2);
   decode_code(x7_view_of(t.p, t.len - 1), 0);
-  tb_free(&t);
+  x7t_buf_free(&t);
   /* GET with a body. */
   assert_x7_ok(x7_net_http_spec_req_v1(1, x7_view_str("http://x/"),
                                        x7_view_of(NULL, 0), x7_view_str("b"),
@@ -859,22 +823,22 @@ static const char *const pvals[] = {"", "1", "2", "10", "a", "a, b",
                                     "\xff", "\x80z"};
 
 /* A random well-formed table with many duplicate names and values. */
-static void rand_table(struct tb *t, size_t max_n) {
+static void rand_table(struct x7t_buf *t, size_t max_n) {
   size_t n = (size_t)x7t_rand_below(max_n + 1);
-  tb_u32(t, (uint32_t)n);
+  x7t_buf_u32(t, (uint32_t)n);
   for (size_t i = 0; i < n; i++) {
     const char *k = pnames[x7t_rand_below(sizeof pnames / sizeof *pnames)];
     const char *v = pvals[x7t_rand_below(sizeof pvals / sizeof *pvals)];
-    tb_field(t, k, strlen(k));
-    tb_field(t, v, strlen(v));
+    x7t_buf_field(t, k, strlen(k));
+    x7t_buf_field(t, v, strlen(v));
   }
-  if (x7t_rand_below(8) == 0) tb_add(t, "trail", 5);
+  if (x7t_rand_below(8) == 0) x7t_buf_add(t, "trail", 5);
 }
 
 static void canon_should_equal_upstream_selection_sort(void **state) {
   (void)state;
   for (int i = 0; i < 3000; i++) {
-    struct tb t = {0}, want = {0};
+    struct x7t_buf t = {0}, want = {0};
     struct x7_bytes out = {0};
     rand_table(&t, 14);
     if (x7t_rand_below(10) == 0 && t.len > 0) {
@@ -882,10 +846,10 @@ static void canon_should_equal_upstream_selection_sort(void **state) {
       if (x7t_rand_below(2)) t.len = (size_t)x7t_rand_below(t.len);
       else t.p[0] = (uint8_t)(t.p[0] + 1 + x7t_rand_below(3));
     }
-    ref_canon(tb_view(&t), &want);
+    ref_canon(x7t_buf_view(&t), &want);
     assert_x7_ok(
-        x7_net_http_spec_headers_canon_join_sorted_v1(tb_view(&t), &out));
-    assert_bytes_eq(out, tb_view(&want));
+        x7_net_http_spec_headers_canon_join_sorted_v1(x7t_buf_view(&t), &out));
+    assert_bytes_eq(out, x7t_buf_view(&want));
     /* Canonical tables are fixed points. */
     {
       struct x7_bytes again = {0};
@@ -895,31 +859,31 @@ static void canon_should_equal_upstream_selection_sort(void **state) {
       x7_bytes_free(&again);
     }
     x7_bytes_free(&out);
-    tb_free(&t);
-    tb_free(&want);
+    x7t_buf_free(&t);
+    x7t_buf_free(&want);
   }
 }
 
 static void canon_should_stay_fast_on_large_tables(void **state) {
   const size_t n = 100000;
-  struct tb t = {0};
+  struct x7t_buf t = {0};
   struct x7_bytes out = {0};
   struct x7_view o;
   size_t pos = 4, groups;
   struct x7_view prev = {0}, name, value;
   (void)state;
-  tb_u32(&t, (uint32_t)n);
+  x7t_buf_u32(&t, (uint32_t)n);
   for (size_t i = 0; i < n; i++) {
     char k[16], v[16];
     size_t kl = (size_t)x7t_rand_below(6) + 1, vl = (size_t)x7t_rand_below(4);
     for (size_t j = 0; j < kl; j++) k[j] = (char)("abcAB-"[x7t_rand_below(6)]);
     for (size_t j = 0; j < vl; j++) v[j] = (char)('0' + x7t_rand_below(10));
-    tb_field(&t, k, kl);
-    tb_field(&t, v, vl);
+    x7t_buf_field(&t, k, kl);
+    x7t_buf_field(&t, v, vl);
   }
   /* Selection sort would need ~5e9 comparisons here. */
   assert_x7_ok(
-      x7_net_http_spec_headers_canon_join_sorted_v1(tb_view(&t), &out));
+      x7_net_http_spec_headers_canon_join_sorted_v1(x7t_buf_view(&t), &out));
   o = x7_bytes_view(&out);
   groups = le32(o.ptr);
   assert_true(groups > 0 && groups <= n);
@@ -934,7 +898,7 @@ static void canon_should_stay_fast_on_large_tables(void **state) {
   }
   assert_int_equal(pos, o.len);
   x7_bytes_free(&out);
-  tb_free(&t);
+  x7t_buf_free(&t);
 }
 
 static void req_roundtrip_should_hold_for_random_requests(void **state) {
@@ -943,7 +907,7 @@ static void req_roundtrip_should_hold_for_random_requests(void **state) {
     size_t url_len = (size_t)x7t_rand_below(48),
            body_len = (size_t)x7t_rand_below(300);
     uint8_t *url = x7t_rand_bytes(url_len), *body = x7t_rand_bytes(body_len);
-    struct tb t = {0}, want_h = {0};
+    struct x7t_buf t = {0}, want_h = {0};
     struct x7_bytes caps = {0}, r = {0}, got = {0};
     struct x7_view cv;
     int caps_ok = 0;
@@ -971,9 +935,9 @@ static void req_roundtrip_should_hold_for_random_requests(void **state) {
       caps_ok = body_len >= 28 && le32(body) == 1;
       break;
     }
-    ref_canon(tb_view(&t), &want_h);
+    ref_canon(x7t_buf_view(&t), &want_h);
     assert_x7_ok(x7_net_http_spec_req_post_v1(x7_view_of(url, url_len),
-                                              tb_view(&t),
+                                              x7t_buf_view(&t),
                                               x7_view_of(body, body_len), cv,
                                               &r));
     assert_int_equal(r.len, 24 + url_len + want_h.len + body_len +
@@ -984,7 +948,7 @@ static void req_roundtrip_should_hold_for_random_requests(void **state) {
     assert_bytes_eq(got, x7_view_of(url, url_len));
     x7_bytes_free(&got);
     assert_x7_ok(x7_net_http_spec_req_headers_v1(x7_bytes_view(&r), &got));
-    assert_bytes_eq(got, tb_view(&want_h));
+    assert_bytes_eq(got, x7t_buf_view(&want_h));
     x7_bytes_free(&got);
     assert_x7_ok(x7_net_http_spec_req_body_v1(x7_bytes_view(&r), &got));
     assert_bytes_eq(got, x7_view_of(body, body_len));
@@ -999,8 +963,8 @@ static void req_roundtrip_should_hold_for_random_requests(void **state) {
     assert_int_equal(code, url_len && memchr(url, 0, url_len) ? 2 : 0);
     x7_bytes_free(&r);
     x7_bytes_free(&caps);
-    tb_free(&t);
-    tb_free(&want_h);
+    x7t_buf_free(&t);
+    x7t_buf_free(&want_h);
     free(url);
     free(body);
   }
@@ -1009,7 +973,7 @@ static void req_roundtrip_should_hold_for_random_requests(void **state) {
 static void headers_set_should_keep_one_entry_per_name(void **state) {
   (void)state;
   for (int i = 0; i < 2000; i++) {
-    struct tb t = {0};
+    struct x7t_buf t = {0};
     struct x7_bytes out = {0};
     const char *k = pnames[x7t_rand_below(sizeof pnames / sizeof *pnames)];
     struct x7_view o, name, value;
@@ -1017,7 +981,7 @@ static void headers_set_should_keep_one_entry_per_name(void **state) {
     rand_table(&t, 8);
     n_in = le32(t.p);
     assert_x7_ok(x7_net_http_spec_headers_set_v1(
-        tb_view(&t), x7_view_str(k), x7_view_str("NEW"), &out));
+        x7t_buf_view(&t), x7_view_str(k), x7_view_str("NEW"), &out));
     o = x7_bytes_view(&out);
     assert_true(le32(o.ptr) >= 1 && le32(o.ptr) <= n_in + 1);
     for (uint32_t e = 0; e < le32(o.ptr); e++) {
@@ -1033,7 +997,7 @@ static void headers_set_should_keep_one_entry_per_name(void **state) {
     assert_int_equal(hits, 1);
     assert_int_equal(pos, o.len);
     x7_bytes_free(&out);
-    tb_free(&t);
+    x7t_buf_free(&t);
   }
 }
 
@@ -1043,7 +1007,7 @@ static void req_post_should_copy_a_large_body_once(void **state) {
   const size_t n = 1u << 20;
   uint8_t *body = x7t_rand_bytes(n);
   static const char *const hdr[] = {"B", "1", "a", "2", NULL};
-  struct tb t = {0};
+  struct x7t_buf t = {0};
   struct x7_bytes r = {0}, r2 = {0}, got = {0};
   long before;
   (void)state;
@@ -1057,7 +1021,7 @@ static void req_post_should_copy_a_large_body_once(void **state) {
   assert_int_equal(r.len, 24 + 9 + 4 + n + 28);
   before = x7t_failalloc_calls();
   assert_x7_ok(x7_net_http_spec_req_post_v1(x7_view_str("http://x/"),
-                                            tb_view(&t), x7_view_of(body, n),
+                                            x7t_buf_view(&t), x7_view_of(body, n),
                                             x7_view_of(NULL, 0), &r2));
   /* Plus one scratch block for sorting the headers. */
   assert_int_equal(x7t_failalloc_calls() - before, 2);
@@ -1071,7 +1035,7 @@ static void req_post_should_copy_a_large_body_once(void **state) {
   x7_bytes_free(&r2);
   assert_int_equal(x7t_failalloc_live(), 0);
   x7t_failalloc_remove();
-  tb_free(&t);
+  x7t_buf_free(&t);
   free(body);
 }
 

@@ -105,6 +105,38 @@ void x7t_sweep_corruptions(const uint8_t *doc, size_t len,
   free(work);
 }
 
+void x7t_buf_add(struct x7t_buf *b, const void *p, size_t n) {
+  /* Test documents are small; the bound also tells the optimiser so. */
+  if (n > ((size_t)1 << 30)) fail_msg("x7t_buf_add: %zu bytes is not a test size", n);
+  if (b->len + n + 1 > b->cap) {
+    b->cap = (b->len + n + 1) * 2;
+    b->p = realloc(b->p, b->cap);
+    assert_non_null(b->p);
+  }
+  if (n) memcpy(b->p + b->len, p, n);
+  b->len += n;
+}
+
+void x7t_buf_u32(struct x7t_buf *b, uint32_t v) {
+  const uint8_t t[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16),
+                        (uint8_t)(v >> 24)};
+  x7t_buf_add(b, t, 4);
+}
+
+void x7t_buf_field(struct x7t_buf *b, const void *p, size_t n) {
+  x7t_buf_u32(b, (uint32_t)n);
+  x7t_buf_add(b, p, n);
+}
+
+struct x7_view x7t_buf_view(const struct x7t_buf *b) {
+  return x7_view_of(b->p, b->len);
+}
+
+void x7t_buf_free(struct x7t_buf *b) {
+  free(b->p);
+  memset(b, 0, sizeof *b);
+}
+
 static uint64_t rng_state;
 static int rng_ready;
 

@@ -53,6 +53,20 @@ void x7t_sweep_truncations(const uint8_t *doc, size_t len,
 void x7t_sweep_corruptions(const uint8_t *doc, size_t len,
                            x7t_probe_fn *probe, void *ud);
 
+/* ---- test-side byte builder ----
+ * For hand-building (often deliberately malformed) documents in tests.
+ * Appends never fail (the test aborts on OOM); free with x7t_buf_free. */
+struct x7t_buf {
+  uint8_t *p;
+  size_t len, cap;
+};
+void x7t_buf_add(struct x7t_buf *b, const void *p, size_t n);
+void x7t_buf_u32(struct x7t_buf *b, uint32_t v); /* little-endian */
+/* A u32 length followed by the bytes: the layout of every v1 field. */
+void x7t_buf_field(struct x7t_buf *b, const void *p, size_t n);
+struct x7_view x7t_buf_view(const struct x7t_buf *b);
+void x7t_buf_free(struct x7t_buf *b);
+
 /* ---- seeded randomness for property tests ----
  * The seed comes from X7_TEST_SEED (decimal) or a fixed default and is
  * printed once so a failure can be replayed. */
