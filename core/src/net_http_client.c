@@ -6,6 +6,8 @@
  * before touching libcurl (spec §2.8, §4.2), so every backend sees the
  * same, already-sane request and error docs do not depend on the backend.
  */
+#include <string.h>
+
 #include <x7/net_err.h>
 #include <x7/net_http.h>
 #include <x7/net_http_client.h>
@@ -20,16 +22,35 @@
 #define MAX_HEADERS 65535
 #define DEFAULT_REDIRECTS 5
 
-/* Header entries must be sendable as "name: value" lines: a non-empty
- * name, and no NUL, CR or LF anywhere.  Upstream let CR/LF through into
- * libcurl (header injection, spec §9.6); we refuse them. */
-static int header_bytes_ok(struct x7_view b, int is_name) {
-  if (is_name && b.len == 0) return 0;
-  for (size_t i = 0; i < b.len; i++)
-    if (b.ptr[i] == 0 || b.ptr[i] == '\r' || b.ptr[i] == '\n') return 0;
-  return 1;
+/* RFC 9110 tchar: anything else in a name (":" or a space, say) would
+ * change which header the transport actually sends. */
+static int is_tchar(uint8_t c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+      (c >= '0' && c <= '9'))
+    return 1;
+  return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
 }
 
+/* Headers that decide how messages are framed or how the connection is
+ * used belong to the transport.  With connections kept alive, a caller's
+ * "content-length: 0" in front of a body that is itself a request would
+ * make the next, unrelated fetch on that connection read the wrong
+ * response, so they are refused instead of forwarded.  Names arrive
+ * lowercased by canonicalisation. */
+static int framing_header(struct x7_view name) {
+  static const char *const names[] = {
+      "content-length", "transfer-encoding", "connection", "keep-alive",
+      "proxy-connection", "upgrade", "te", "trailer"};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (name.len == strlen(names[i]) &&
+        memcmp(name.ptr, names[i], name.len) == 0)
+      return 1;
+  return 0;
+}
+
+/* Every entry must be sendable as a "name: value" line: a token name that
+ * is not a framing header, and a value without NUL, CR or LF (upstream let
+ * CR/LF through into libcurl: header injection, spec §9.6). */
 static int headers_ok(struct x7_view table) {
   size_t pos = 4;
   uint32_t count;
@@ -38,7 +59,12 @@ static int headers_ok(struct x7_view table) {
   for (uint32_t i = 0; i < count; i++) {
     struct x7_view name, value;
     if (x7__http_entry(table, &pos, &name, &value)) return 0;
-    if (!header_bytes_ok(name, 1) || !header_bytes_ok(value, 0)) return 0;
+    if (name.len == 0 || framing_header(name)) return 0;
+    for (size_t k = 0; k < name.len; k++)
+      if (!is_tchar(name.ptr[k])) return 0;
+    for (size_t k = 0; k < value.len; k++)
+      if (value.ptr[k] == 0 || value.ptr[k] == '\r' || value.ptr[k] == '\n')
+        return 0;
   }
   return pos == table.len;
 }

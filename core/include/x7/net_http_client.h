@@ -5,9 +5,13 @@
  *
  * *pout receives, byte for byte as upstream: an HttpResp v2 doc (in
  * memory), an HttpResp v3 doc (to file), or a 9-byte NetErrDocV1:
- *   2 INVALID_REQ  malformed doc, GET with body, unsupported method, NUL
- *                  in the URL, empty/NUL header name, NUL/CR/LF in a
- *                  header, limits out of range, unsafe output path
+ *   2 INVALID_REQ  malformed doc, GET or HEAD with a body, a method
+ *                  code outside 1..7, NUL in the URL, a header name that
+ *                  is empty or not an RFC 9110 token, NUL/CR/LF in a
+ *                  header value, a framing header (content-length,
+ *                  transfer-encoding, connection, keep-alive,
+ *                  proxy-connection, upgrade, te, trailer: the transport
+ *                  owns those), limits out of range, unsafe output path
  *   3 TIMEOUT  4 TOO_LARGE  5 DNS  6 CONNECT  7 TLS  8 INTERNAL
  *                  (from the backend; spec §4.8)
  * HTTP error statuses (4xx/5xx) are ordinary ok docs.
