@@ -114,6 +114,13 @@ int main(int argc, char **argv) {
   rate_x7 = calloc((size_t)rounds, sizeof *rate_x7);
   if (!rate_ref || !rate_x7) die("out of memory");
 
+  /* Loopback only: a proxy from the environment must not see (or break)
+   * the traffic of either side. */
+  static const char *const proxy_vars[] = {
+      "http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY",
+      "all_proxy",  "ALL_PROXY",   "no_proxy",   "NO_PROXY"};
+  for (size_t i = 0; i < sizeof proxy_vars / sizeof proxy_vars[0]; i++)
+    unsetenv(proxy_vars[i]);
   if (x7t_pki_new(&pki) != X7T_PEER_OK) die(x7t_peer_error());
   opts.pki = pki;
   opts.extra_http_conf = "access_log off;";
@@ -137,6 +144,7 @@ int main(int argc, char **argv) {
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, ref_write);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
     curl_easy_setopt(h, CURLOPT_TIMEOUT, 30L);
     curl_easy_setopt(h, CURLOPT_CAINFO, pki->ca_cert);
     curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
