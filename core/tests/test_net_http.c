@@ -400,8 +400,15 @@ static void probe_resp(void *ud, enum x7t_mutation kind, size_t pos,
     if (s->vec == 22) assert_bytes_str(a.body, "ok");
     else assert_bytes_str(a.path, "tmp/x");
   } else if (s->vec == 22 && pos >= 14 && pos < 26) {
-    /* A byte of the header name: no replacement flips only its case. */
-    assert_int_equal(a.hdr.len, 0);
+    /* A byte of the header name: the lookup folds ASCII case only, so the
+     * other case of the same letter still matches and every other value
+     * (non-ASCII bytes, anything in place of the '-') misses. */
+    const uint8_t o = s->orig.ptr[pos], v = in.ptr[pos];
+    const int is_alpha = (o | 0x20) >= 'a' && (o | 0x20) <= 'z';
+    if (is_alpha && v == (o ^ 0x20))
+      assert_bytes_str(a.hdr, "text/plain");
+    else
+      assert_int_equal(a.hdr.len, 0);
     assert_bytes_str(a.body, "ok");
   } else if (s->vec == 22 && pos >= 30 && pos < 40) {
     assert_bytes_eq(a.hdr, x7_view_of(in.ptr + 30, 10));

@@ -92,13 +92,13 @@ void x7t_sweep_corruptions(const uint8_t *doc, size_t len,
   uint8_t *work = malloc(len ? len : 1);
   assert_non_null(work);
   for (size_t i = 0; i < len; i++) {
-    const uint8_t b = doc[i];
-    const uint8_t repl[] = {0x00, 0xff, 0x80, 0x7f, (uint8_t)(b ^ 1),
-                            (uint8_t)(b + 1)};
-    for (size_t r = 0; r < sizeof repl; r++) {
-      if (repl[r] == b) continue;
+    /* Every other value of the byte, not a sample: length and count
+     * fields have sharp edges (0x80 flips the sign of the top byte,
+     * small values shorten a field by one) anywhere in 0..255. */
+    for (unsigned v = 0; v < 256; v++) {
+      if (v == doc[i]) continue;
       memcpy(work, doc, len);
-      work[i] = repl[r];
+      work[i] = (uint8_t)v;
       probe_copy(probe, ud, X7T_CORRUPT, i, work, len);
     }
   }

@@ -48,8 +48,8 @@ typedef void x7t_probe_fn(void *ud, enum x7t_mutation kind, size_t pos,
 /* Calls probe for every proper prefix (lengths 0..len-1). */
 void x7t_sweep_truncations(const uint8_t *doc, size_t len,
                            x7t_probe_fn *probe, void *ud);
-/* Calls probe for every position with several replacement bytes (0x00,
- * 0xff, 0x80, 0x7f, b^0x01, b+1), skipping replacements equal to b. */
+/* Calls probe for every position with every one of the 255 other byte
+ * values. */
 void x7t_sweep_corruptions(const uint8_t *doc, size_t len,
                            x7t_probe_fn *probe, void *ud);
 
