@@ -1304,9 +1304,11 @@ static void non_token_header_names_should_be_invalid(void **state) {
     struct x7_bytes d;
     snprintf(url, sizeof url, "http://127.0.0.1:%u/", (unsigned)e->port);
     q.url = url;
+    /* The core refuses these before any backend runs (so the live
+     * backend's own token check is only a backstop for direct calls,
+     * tested below). */
     d = fetch(&q);
     assert_err(d, 2);
-    assert_int_equal(last_diag().curlcode, -1);
     x7_bytes_free(&d);
   }
   echo_stop(e);
