@@ -165,6 +165,57 @@ static void default_slots_should_be_filled(void **state) {
   assert_x7_result(X7_ENOTFOUND, x7_backend_caps("zzz", &caps));
 }
 
+static x7_result mock_tls_connect(struct x7_view addr,
+                                  const struct x7_tls_client *tls,
+                                  const struct x7_sock_caps *caps,
+                                  struct x7_bytes *pdoc) {
+  (void)addr, (void)tls, (void)caps;
+  pdoc->ptr = NULL;
+  pdoc->len = 0;
+  return X7_OK;
+}
+
+static void socket_slots_should_default_and_be_required(void **state) {
+  const struct x7_backend_ops *ops = NULL;
+  struct x7_backend_ops o = mock_b;
+  struct x7_bytes doc = {(uint8_t *)1, 1};
+  struct x7_sock_caps caps = {1, 1, 1, 1};
+  struct x7_tls_client tls = {0, {NULL, 0}};
+  (void)state;
+  /* Claiming sockets (or TLS streams) without the ops is refused. */
+  o.name = "half";
+  o.caps = X7_BACKEND_CAP_SOCKETS;
+  assert_x7_result(X7_EINVAL, x7_backend_register(&o));
+  o.caps = X7_BACKEND_CAP_TLS_STREAMS;
+  o.tls_connect = mock_tls_connect;
+  assert_x7_result(X7_EINVAL, x7_backend_register(&o));
+  /* Without the claim, missing ops get the documented defaults. */
+  assert_x7_ok(x7_backend_register(&mock_b));
+  assert_x7_ok(x7_backend_select("mock-b"));
+  assert_x7_ok(x7__backend_get(&ops));
+  assert_x7_result(X7_ENOTSUPPORTED,
+                   ops->dns_lookup(x7_view_str("x"), 1, &caps, &doc));
+  assert_null(doc.ptr);
+  assert_x7_result(X7_ENOTSUPPORTED,
+                   ops->tls_connect(x7_view_str("x"), &tls, &caps, &doc));
+  assert_x7_result(X7_ENOTSUPPORTED,
+                   ops->stream_read(1, 1, &caps, &doc));
+  assert_x7_result(X7_ENOTSUPPORTED,
+                   ops->udp_sendto(1, x7_view_str("x"), x7_view_str("y"),
+                                   &caps, &doc));
+  assert_int_equal(ops->sock_kind(1), 0);
+  assert_int_equal(ops->sock_close(1, X7_SOCK_STREAM), 0);
+  assert_int_equal(ops->sock_drop(1, X7_SOCK_STREAM), 0);
+  assert_int_equal(ops->stream_shutdown(1, 0), 0);
+  assert_non_null(ops->tcp_connect);
+  assert_non_null(ops->tcp_listen);
+  assert_non_null(ops->tcp_accept);
+  assert_non_null(ops->stream_write);
+  assert_non_null(ops->stream_wait);
+  assert_non_null(ops->udp_bind);
+  assert_non_null(ops->udp_recvfrom);
+}
+
 static void *get_backend(void *arg) {
   const struct x7_backend_ops *ops = NULL;
   *(x7_result *)arg = x7__backend_get(&ops);
@@ -209,6 +260,8 @@ int main(void) {
       cmocka_unit_test_setup(selection_should_explain_unknown_names, setup),
       cmocka_unit_test_setup(selection_should_freeze_on_first_use, setup),
       cmocka_unit_test_setup(default_slots_should_be_filled, setup),
+      cmocka_unit_test_setup(socket_slots_should_default_and_be_required,
+                             setup),
       cmocka_unit_test_setup(global_init_should_run_once_across_threads, setup),
       cmocka_unit_test_setup(global_init_failure_should_be_reported, setup),
   };

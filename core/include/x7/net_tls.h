@@ -1,7 +1,6 @@
 /*
- * net_tls.h - std.net.tls: TlsClientCfgV1 helpers and the connect-doc
- * accessor (spec §2.5, §3.5).  connect_v1 needs a backend and is declared
- * elsewhere.
+ * net_tls.h - std.net.tls: TlsClientCfgV1 helpers, the connect-doc
+ * accessor and connect_v1 (spec §2.5, §3.5, §5.7).
  *
  * TlsClientCfgV1 = ver u32 1, verify_peer u32, sni_len u32, sni bytes,
  * reserved u32 0; total exactly 16 + sni_len.  An EMPTY cfg means the
@@ -16,10 +15,21 @@
  * or the SNI holds a NUL.  Such a cfg is still refused by connect_v1
  * with INVALID_REQ(2).
  *
- * All functions: X7_OK on success; X7_EINVAL when an out-pointer is NULL
- * or a view has ptr NULL with len > 0; X7_ENOMEM when an output buffer
- * cannot be allocated.  On any failure a bytes output is left empty.
- * Bytes outputs are owned by the caller (x7_bytes_free).
+ * Helpers and accessors: X7_OK on success; X7_EINVAL when an out-pointer
+ * is NULL or a view has ptr NULL with len > 0; X7_ENOMEM when an output
+ * buffer cannot be allocated.  On any failure a bytes output is left
+ * empty.  Bytes outputs are owned by the caller (x7_bytes_free).
+ *
+ * The I/O twins go through the selected backend (x7_backend.h) after the
+ * core has validated every argument in upstream's order.  Their results:
+ * X7_OK with the whole doc in *pout (an ok doc or a 9-byte NetErrDocV1,
+ * byte for byte what upstream returns); X7_EINVAL (NULL pout, a view with
+ * ptr NULL and len > 0); X7_ENOMEM; X7_ENOTFOUND / X7_ENOTBUILT / the
+ * backend's global_init error when no backend can be selected (see
+ * x7_backend_current); X7_ENOTSUPPORTED when the selected backend has no
+ * sockets.  On any failure *pout is empty.  Status functions (close,
+ * drop, shutdown) answer 1 or 0 in *pout and fail only with X7_EINVAL or
+ * the backend-selection results.
  */
 #ifndef X7_NET_TLS_H
 #define X7_NET_TLS_H
@@ -57,6 +67,32 @@ X7_API x7_result x7_net_tls_client_cfg_sni_v1(struct x7_view cfg,
  * TcpConnectDocV1 (01 01 .., len >= 8) as a signed i32, else 0. */
 X7_API x7_result x7_net_tls_connect_stream_handle_v1(struct x7_view doc,
                                                      int32_t *pout);
+
+/* ---- I/O (backend) ---- */
+
+/* connect_v1: a TCP connect exactly as x7_net_tcp_connect_v1, then a TLS
+ * client handshake (each wait bounded by connect_timeout_ms).  The handle
+ * of the TcpConnectDocV1 is a TLS stream that works with every
+ * x7_net_tcp_stream_* twin except shutdown (-> 0).
+ *
+ * tls_cfg: empty = verify the peer, SNI from a DNS-name address; else a
+ * TlsClientCfgV1 checked with the shim's rules (ver 1, verify_peer 0/1,
+ * sni_len <= 1024, no NUL, reserved 0, exact length) -> 2 otherwise.
+ * Verification on with no name to verify -- an IP address and no explicit
+ * SNI, empty cfg included -- -> INVALID_REQ(2) before connecting (E1).
+ *
+ * Verification checks the chain against X07_NET_CA_FILE if set (that
+ * bundle only), else the system store (SSL_CERT_FILE / SSL_CERT_DIR are
+ * honoured), and the name: a DNS name as the host (no partial wildcards),
+ * an IP literal (brackets allowed) as an IP address.  SNI is sent only
+ * for DNS names.  TLS 1.2 is the minimum (upstream allowed 1.0).
+ *
+ * Errors: 2, 3 (connect or handshake timeout), 5, 6, 7 (handshake or
+ * verification failure), 8. */
+X7_API x7_result x7_net_tls_connect_v1(struct x7_view addr,
+                                       struct x7_view tls_cfg,
+                                       struct x7_view caps,
+                                       struct x7_bytes *pout);
 
 #ifdef __cplusplus
 }
