@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config binutils git
   libcurl4-openssl-dev libssl-dev libmbedtls-dev libcjson-dev node-llhttp
+  libidn2-dev zlib1g-dev
   libcmocka-dev
   clang libclang-rt-14-dev
   nginx-light openssl python3-grpcio python3-websockets

@@ -15,6 +15,7 @@
 
 #include "backend_int.h"
 #include "http_int.h"
+#include "policy_int.h"
 
 #define MAX_TIMEOUT_S 600
 #define MAX_REDIRECTS 100
@@ -123,6 +124,13 @@ static x7_result fetch_common(struct x7_view doc, struct x7_view out_path,
   f.headers = x7_bytes_view(&canon);
   f.body = req.body;
   f.out_path = to_file ? out_path : x7_view_of(NULL, 0);
+  /* The sandbox decides the first hop before any backend runs: a denial
+   * sends no DNS query and opens no socket (policy.c). */
+  code = x7__policy_http_gate(x7__policy_current(), &f);
+  if (code) {
+    r = x7__net_err_doc(code, pout);
+    goto out;
+  }
   r = ops->http_fetch(&f, pout);
   if (r) x7_bytes_free(pout);
 out:

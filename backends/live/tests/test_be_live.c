@@ -524,7 +524,9 @@ static void live_should_be_registered_with_its_caps(void **state) {
   assert_string_equal(name, "live");
   assert_x7_ok(x7_backend_caps("live", &caps));
   assert_int_equal(caps, X7_BACKEND_CAP_HTTP | X7_BACKEND_CAP_TLS |
-                             X7_BACKEND_CAP_HTTP2 | X7_BACKEND_CAP_FILE);
+                             X7_BACKEND_CAP_HTTP2 | X7_BACKEND_CAP_FILE |
+                             X7_BACKEND_CAP_SOCKETS |
+                             X7_BACKEND_CAP_TLS_STREAMS);
   assert_int_equal(x7__backend_live.version, X7_BACKEND_OPS_V1);
   /* global_init is idempotent; the registry already ran it once. */
   assert_x7_ok(x7__backend_live.global_init());

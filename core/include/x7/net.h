@@ -34,5 +34,8 @@
 #include <x7/ext_http_types.h>
 #include <x7/ext_url.h>
 #include <x7/net_http_server.h>
+#include <x7/net_io.h>
+#include <x7/x7_policy.h>
+#include <x7/x7_cassette.h>
 
 #endif /* X7_NET_H */

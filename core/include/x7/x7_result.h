@@ -29,6 +29,18 @@ extern "C" {
   XX(X7_ERANGE, 5, "size or value out of range")                            \
   XX(X7_ENOTFOUND, 6, "no such entry")                                      \
   XX(X7_EEXIST, 7, "entry already exists")                                  \
+  /* 100-149: cassettes (record/replay, <x7/x7_cassette.h>) */              \
+  XX(X7_ECASSETTE_MISS, 100, "no recorded interaction matches the request") \
+  XX(X7_ECASSETTE_FORMAT, 101, "cassette is corrupt, truncated or edited")  \
+  XX(X7_ECASSETTE_VERSION, 102, "cassette format version not supported")    \
+  XX(X7_ECASSETTE_EXHAUSTED, 103,                                           \
+     "every matching recorded interaction was already replayed")            \
+  XX(X7_ECASSETTE_NOFILE, 104, "cassette file does not exist")              \
+  XX(X7_ECASSETTE_IO, 105, "cassette could not be read or written")         \
+  XX(X7_ECASSETTE_SECRET, 106, "a secret would have been written to disk")  \
+  XX(X7_ECASSETTE_CONFLICT, 107, "cassette was changed by another writer")  \
+  XX(X7_ECASSETTE_BLOB, 108,                                                \
+     "a sidecar body is missing or does not match its hash")                \
   /* 200+: fatal */                                                         \
   XX(X7_ENOMEM, 200, "out of memory")                                       \
   XX(X7_EINTERNAL, 201, "internal error")
