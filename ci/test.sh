@@ -16,6 +16,6 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DX7_SANITIZE=ON
 cmake --build build-asan -j"$jobs"
 (cd build-asan && ctest --output-on-failure -j"$jobs")
 
-# ---- later issues add further CI steps here ----
-# The fuzzing issue adds a short fuzz run of every target:
-#   ci/fuzz.sh 20
+# A short libFuzzer run of every target (clang build in build-fuzz/); any
+# finding fails CI and is saved under fuzz/corpus/<target>/regress-*.
+ci/fuzz.sh 20
