@@ -590,6 +590,26 @@ static x7_result scan_before_write(struct x7_cassette *c,
                c->path, i, where);
       return X7_ECASSETTE_SECRET;
     }
+    /* Sidecar bodies are never redacted in place (a to-file body can be
+     * any size): one holding a known secret stops the save. */
+    for (int side = 0; side < 2; side++) {
+      const struct x7__rr_body *b = side ? &ix->resp_body : &ix->req_body;
+      int hit;
+      if (!b->blob) continue;
+      hit = x7__rr_scan_blob(&c->red, c->blob_dir, b->sha, where, sizeof where);
+      if (hit == 1) {
+        snprintf(msg, msglen,
+                 "%s: interactions[%zu].%s.body (sidecar sha256:%.16s...) "
+                 "holds %s; nothing written",
+                 c->path, i, side ? "response" : "request", b->sha, where);
+        return X7_ECASSETTE_SECRET;
+      }
+      if (hit < 0) {
+        snprintf(msg, msglen, "%s: cannot scan sidecar sha256:%s", c->path,
+                 b->sha);
+        return X7_ECASSETTE_IO;
+      }
+    }
   }
   if (x7__rr_scan(&c->red, bytes->ptr, bytes->len, 0, where, sizeof where) ==
       1) {

@@ -215,6 +215,13 @@ int x7__rr_redact_ix(struct x7__rr_redactor *r, struct x7__rr_ix *ix);
  * gzip/deflate content).  0 clean; 1 found (*where names it); -1 OOM. */
 int x7__rr_scan(struct x7__rr_redactor *r, const uint8_t *p, size_t n,
                 int decode_gzip, char *where, size_t wlen);
+/* Bytes a streaming scan must carry from one chunk to the next (0 when
+ * no secret is known). */
+size_t x7__rr_scan_overlap(struct x7__rr_redactor *r);
+/* Stream one sidecar blob through x7__rr_scan.  0 clean, 1 found, -1 I/O
+ * or OOM. */
+int x7__rr_scan_blob(struct x7__rr_redactor *r, const char *blob_dir,
+                     const char *sha, char *where, size_t wlen);
 /* Strict mode's detector over one interaction's text fields. */
 int x7__rr_scan_entropy(const struct x7__rr_ix *ix, char *where, size_t wlen);
 /* The text that replaces a secret value of rule `name`. */

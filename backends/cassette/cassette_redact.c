@@ -1031,6 +1031,16 @@ int x7__rr_scan(struct x7__rr_redactor *r, const uint8_t *p, size_t n,
   return hit;
 }
 
+size_t x7__rr_scan_overlap(struct x7__rr_redactor *r) {
+  size_t max = 0;
+  pthread_mutex_lock(&r->mu);
+  for (size_t i = 0; i < r->secrets.n; i++)
+    if (strlen(r->secrets.v[i]) > max) max = strlen(r->secrets.v[i]);
+  pthread_mutex_unlock(&r->mu);
+  /* the longest form searched is percent-encoding: 3 bytes per byte */
+  return max ? 3 * max + 16 : 0;
+}
+
 /* ---- strict mode: unknown tokens ---- */
 
 static int tok_char(uint8_t c) {

@@ -590,3 +590,42 @@ x7_result x7__rr_blob_copy_to(const char *blob_dir, const char *sha,
   if (r) unlink(dst);
   return r;
 }
+
+int x7__rr_scan_blob(struct x7__rr_redactor *r, const char *blob_dir,
+                     const char *sha, char *where, size_t wlen) {
+  size_t keep = x7__rr_scan_overlap(r), have = 0;
+  char *path;
+  uint8_t *buf;
+  int fd, hit = 0;
+  if (!keep) return 0; /* no known secret: nothing to look for */
+  path = x7__rr_blob_path(blob_dir, sha);
+  buf = x7__malloc(CHUNK + keep);
+  if (!path || !buf) {
+    x7__free(path);
+    x7__free(buf);
+    return -1;
+  }
+  fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) hit = -1;
+  /* Chunks with the tail of the previous one in front, so a secret that
+   * straddles a chunk boundary is still seen whole. */
+  while (!hit) {
+    ssize_t k = read(fd, buf + have, CHUNK);
+    if (k < 0 && errno == EINTR) continue;
+    if (k < 0) {
+      hit = -1;
+      break;
+    }
+    if (k == 0) break;
+    have += (size_t)k;
+    hit = x7__rr_scan(r, buf, have, 0, where, wlen);
+    if (have > keep) {
+      memmove(buf, buf + have - keep, keep);
+      have = keep;
+    }
+  }
+  if (fd >= 0) close(fd);
+  x7__free(buf);
+  x7__free(path);
+  return hit;
+}

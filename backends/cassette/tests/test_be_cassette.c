@@ -934,6 +934,34 @@ static void strict_mode_should_block_unknown_tokens(void **state) {
   x7_cassette_config_free(cfg);
 }
 
+/* A to-file body goes to the sidecar store as is; one that echoes a
+ * known secret stops the save instead of reaching disk. */
+static void sidecar_bodies_should_be_scanned(void **state) {
+  struct x7_cassette_config *cfg;
+  struct x7_cassette *c;
+  struct x7_bytes q, d;
+  char p[X7T_PATH_MAX];
+  (void)state;
+  assert_x7_ok(x7_cassette_config_new(&cfg));
+  assert_x7_ok(x7_cassette_config_set_inline_max(cfg, 16));
+  c = open_c("scanblob.json", X7_RR_REWRITE, cfg);
+  q = req_doc(2, "http://api.test/secret", "x", 65536, "Authorization",
+              "Bearer CANARYBLOB424242", NULL);
+  assert_x7_ok(x7_cassette_fetch_to_file_v1(c, x7_bytes_view(&q),
+                                            x7_view_str("echo.out"), &d));
+  assert_int_equal(status_of(d), 401);
+  assert_int_equal(x7_cassette_save(c), X7_ECASSETTE_SECRET);
+  assert_non_null(strstr(x7_cassette_errmsg(c), "interactions[0].response.body "
+                                                "(sidecar sha256:"));
+  assert_null(strstr(x7_cassette_errmsg(c), "CANARY"));
+  path_in(p, sizeof p, "scanblob.json");
+  assert_int_not_equal(access(p, F_OK), 0);
+  x7_bytes_free(&q);
+  x7_bytes_free(&d);
+  x7_cassette_free(c);
+  x7_cassette_config_free(cfg);
+}
+
 /* ------------------------------------------------------------------ */
 /* persistence                                                         */
 
@@ -1351,6 +1379,7 @@ int main(void) {
       cmocka_unit_test_setup(open_should_refuse_damaged_cassettes, setup),
       cmocka_unit_test_setup(secrets_should_never_reach_disk, setup),
       cmocka_unit_test_setup(strict_mode_should_block_unknown_tokens, setup),
+      cmocka_unit_test_setup(sidecar_bodies_should_be_scanned, setup),
       cmocka_unit_test_setup(save_should_be_deterministic, setup),
       cmocka_unit_test_setup(record_missing_should_append_misses_only, setup),
       cmocka_unit_test_setup(rewrite_should_detect_a_concurrent_writer, setup),
