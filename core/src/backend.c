@@ -36,8 +36,10 @@ static struct slot *frozen;
 static struct slot rr_slot;
 #endif
 static char chosen[X7_BACKEND_NAME_MAX + 1];
-static char names[MAX_BACKENDS * (X7_BACKEND_NAME_MAX + 1) + 1];
-static char errmsg[sizeof names + 128];
+/* Per thread: both are read after the lock is released, so a shared
+ * buffer could be rewritten by another thread while a caller reads it. */
+static _Thread_local char names[MAX_BACKENDS * (X7_BACKEND_NAME_MAX + 1) + 1];
+static _Thread_local char errmsg[sizeof names + 128];
 
 static x7_result no_http_fetch(const struct x7_http_fetch *req,
                                struct x7_bytes *presp) {
@@ -215,12 +217,17 @@ x7_result x7_backend_register(const struct x7_backend_ops *ops) {
   return r;
 }
 
+static const char *names_locked(void);
+
 x7_result x7_backend_select(const char *name) {
   x7_result r = X7_OK;
   if (!name) return X7_EINVAL;
   pthread_mutex_lock(&lock);
   load_builtins_locked();
   if (!find(name)) {
+    snprintf(errmsg, sizeof errmsg,
+             "selected backend '%.64s' is not available (registered: %s)",
+             name, names_locked()[0] ? names : "none");
     r = X7_ENOTFOUND;
   } else if (frozen) {
     if (strcmp(frozen->ops.name, find(name)->ops.name) != 0) r = X7_ETOOLATE;

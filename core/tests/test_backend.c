@@ -126,6 +126,8 @@ static void selection_should_explain_unknown_names(void **state) {
   (void)state;
   assert_x7_ok(x7_backend_register(&mock_a));
   assert_x7_result(X7_ENOTFOUND, x7_backend_select("nope"));
+  assert_non_null(strstr(x7_backend_errmsg(), "selected backend 'nope'"));
+  assert_non_null(strstr(x7_backend_errmsg(), "mock-a"));
   setenv("X07_NET_BACKEND", "nope", 1);
   assert_x7_result(X7_ENOTFOUND, x7_backend_current(&name));
   assert_null(name);

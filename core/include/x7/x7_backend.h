@@ -227,10 +227,14 @@ X7_API x7_result x7_backend_current(const char **pname);
 X7_API x7_result x7_backend_caps(const char *name, unsigned *pcaps);
 
 /* Names of all registered backends, comma separated, in registration
- * order (static storage, valid until the next registration). */
+ * order.  The string belongs to the calling thread and stays valid until
+ * that thread calls x7_backend_names() again. */
 X7_API const char *x7_backend_names(void);
 
-/* A human explanation of the last selection failure, or "" (static). */
+/* A human explanation of the calling thread's last selection failure
+ * (x7_backend_select, x7_backend_current or any op that froze the
+ * choice), or "".  Owned by the library; valid until that thread's next
+ * failure. */
 X7_API const char *x7_backend_errmsg(void);
 
 #ifdef __cplusplus
