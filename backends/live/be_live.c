@@ -63,6 +63,23 @@ static void drop_handle(void *h) {
  * still be inside a transfer. */
 static void release_at_exit(void) { x7__live_thread_release(); }
 
+/* A forked child inherits the forking thread's cached handle, and with it
+ * the parent's live connections (the same sockets, the same TLS state).
+ * Cleaning it up would send close_notify or GOAWAY on the parent's
+ * connections, and using it would interleave both processes on them, so
+ * the child forgets it: it stays allocated (reachable from here, so leak
+ * checkers stay quiet) and the child opens its own connections. */
+static void *abandoned_after_fork;
+
+static void forget_handle_in_child(void) {
+  void *h;
+  if (!handle_key_ok) return;
+  h = pthread_getspecific(handle_key);
+  if (!h) return;
+  abandoned_after_fork = h;
+  (void)pthread_setspecific(handle_key, NULL);
+}
+
 static void init_process(void) {
   /* Never paired with curl_global_cleanup: other threads may be mid
    * transfer when the process exits, and the OS reclaims everything. */
@@ -70,6 +87,7 @@ static void init_process(void) {
   if (init_rc != CURLE_OK) return;
   if (pthread_key_create(&handle_key, drop_handle) != 0) return;
   handle_key_ok = 1;
+  (void)pthread_atfork(NULL, NULL, forget_handle_in_child);
   (void)atexit(release_at_exit);
 }
 
@@ -177,6 +195,8 @@ too_large:
   return 0; /* anything but `total` aborts the transfer */
 }
 
+#define BODY_PRESIZE_MAX ((size_t)1 << 20)
+
 /* Room for `need` body bytes, growing geometrically but never past the
  * cap (the caller has already checked need <= cap). */
 static int body_reserve(struct xfer *x, size_t need) {
@@ -205,7 +225,12 @@ static size_t on_body(char *data, size_t size, size_t nitems, void *ud) {
         CURLE_OK)
       cl = -1;
     if (cl > (curl_off_t)x->max_body) goto too_large;
-    if (!x->fp && cl > 0 && body_reserve(x, (size_t)cl)) goto oom;
+    /* The length is the server's word, not bytes in hand: pre-size for
+     * it only up to BODY_PRESIZE_MAX and grow as data really arrives. */
+    if (!x->fp && cl > 0 &&
+        body_reserve(x, (uint64_t)cl > BODY_PRESIZE_MAX ? BODY_PRESIZE_MAX
+                                                        : (size_t)cl))
+      goto oom;
   }
   if (total > (size_t)x->max_body - x->body_len) goto too_large;
   if (x->fp) {
@@ -758,6 +783,14 @@ static x7_result live_http_fetch(const struct x7_http_fetch *req,
   r = live_global_init();
   if (r) return r;
   diag = (struct x7__live_diag){.curlcode = -1};
+  /* The core never passes these, but a wrapping backend calling the
+   * vtable directly might: an unknown method must not turn into a GET. */
+  if (req->method < X7_NET_HTTP_METHOD_GET ||
+      req->method > X7_NET_HTTP_METHOD_OPTIONS ||
+      ((req->method == X7_NET_HTTP_METHOD_GET ||
+        req->method == X7_NET_HTTP_METHOD_HEAD) &&
+       req->body.len))
+    return x7__net_err_doc(X7_NET_ERR_INVALID_REQ, presp);
 
   memset(&x, 0, sizeof x);
   x7__buf_init(&x.headers);

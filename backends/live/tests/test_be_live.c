@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1318,6 +1319,34 @@ static void non_token_header_names_should_be_invalid(void **state) {
 
 /* The vtable called directly (as a wrapping backend would) with header
  * tables the core would never pass: bounds-checked, rejected as 2. */
+/* A wrapping backend may call the vtable with requests the core never
+ * builds: an unknown method must not silently become a GET. */
+static void direct_calls_should_check_the_method(void **state) {
+  static const struct {
+    uint32_t method;
+    const char *body;
+  } bad[] = {{0, ""}, {8, ""}, {0xffffffffu, ""}, {1, "b"}, {3, "b"}};
+  struct x7t_raw *s = raw_start(X7T_RAW_SCRIPTED, scripted_resp);
+  struct x7_http_fetch f = {0};
+  struct x7_bytes d = {0};
+  char url[256];
+  (void)state;
+  raw_url(s, "/", url);
+  f.url = x7_view_str(url);
+  f.headers = x7_view_of("\0\0\0\0", 4);
+  f.timeout_s = 10;
+  f.max_body_bytes = 100;
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    f.method = bad[i].method;
+    f.body = x7_view_str(bad[i].body);
+    assert_x7_ok(x7__backend_live.http_fetch(&f, &d));
+    assert_err(d, 2);
+    x7_bytes_free(&d);
+  }
+  assert_int_equal(x7t_raw_connections(s), 0);
+  x7t_raw_stop(s);
+}
+
 static void direct_calls_should_check_the_header_table(void **state) {
   static const uint8_t truncated[] = {1, 0, 0, 0, 3, 0, 0, 0, 'a'};
   static const uint8_t crlf[] = {1, 0, 0, 0, 1, 0, 0, 0, 'a',
@@ -1505,6 +1534,51 @@ static void to_file_should_fail_cleanly(void **state) {
 
 /* ------------------------------------------------------------------ */
 /* connection reuse                                                    */
+
+/* After fork() the child must not use (or close) the parent's pooled
+ * connection: both processes fetch over the same origin at once and both
+ * get their own, correct responses. */
+static void fork_should_not_share_the_pooled_connection(void **state) {
+  struct x7t_raw *s = raw_start(X7T_RAW_KEEPALIVE, "ka");
+  char url[256];
+  struct freq q = {0};
+  struct x7_bytes d;
+  struct rdoc p;
+  pid_t pid;
+  int status = 0;
+  (void)state;
+  x7__live_thread_release();
+  raw_url(s, "/", url);
+  q.url = url;
+  d = fetch(&q); /* the parent now holds a kept-alive connection */
+  parse_ok(d, &p);
+  x7_bytes_free(&d);
+  pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    int ok = 1;
+    for (int i = 0; i < 20 && ok; i++) {
+      struct x7_bytes c = fetch(&q);
+      ok = c.len > 10 && c.ptr[0] == 1 && c.ptr[1] == 2;
+      x7_bytes_free(&c);
+    }
+    _exit(ok ? 0 : 1);
+  }
+  for (int i = 0; i < 20; i++) {
+    d = fetch(&q);
+    parse_ok(d, &p);
+    assert_true(view_eq(p.body, "ka"));
+    /* Still the parent's first connection: the child never touched it. */
+    assert_true(view_eq(hval(&p, "x-conn", 0), "1"));
+    x7_bytes_free(&d);
+  }
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
+  assert_true(x7t_raw_connections(s) >= 2); /* the child opened its own */
+  x7__live_thread_release();
+  x7t_raw_stop(s);
+}
 
 static void sequential_fetches_should_reuse_one_connection(void **state) {
   struct x7t_raw *s = raw_start(X7T_RAW_KEEPALIVE, "ka");
@@ -1763,9 +1837,11 @@ int main(void) {
       cmocka_unit_test(headers_should_be_sent_canonical_and_empty_values_kept),
       cmocka_unit_test(caller_expect_header_should_be_kept),
       cmocka_unit_test(non_token_header_names_should_be_invalid),
+      cmocka_unit_test(direct_calls_should_check_the_method),
       cmocka_unit_test(direct_calls_should_check_the_header_table),
       cmocka_unit_test(to_file_should_write_exact_bytes),
       cmocka_unit_test(to_file_should_fail_cleanly),
+      cmocka_unit_test(fork_should_not_share_the_pooled_connection),
       cmocka_unit_test(sequential_fetches_should_reuse_one_connection),
       cmocka_unit_test(https_fetches_should_reuse_the_tls_connection),
       cmocka_unit_test(eight_threads_should_fetch_concurrently),
