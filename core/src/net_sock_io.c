@@ -184,8 +184,10 @@ x7_result x7_net_tcp_connect_v1(struct x7_view addr, struct x7_view caps,
   return op_done(ops->tcp_connect(addr, &c, pout), pout);
 }
 
-x7_result x7_net_tcp_listen_v1(struct x7_view addr, struct x7_view caps,
-                               struct x7_bytes *pout) {
+/* tcp.listen_v1 and udp.bind_v1 take a local IP address through the same
+ * checks (caps, address form, policy) before the backend binds it. */
+static x7_result bind_local(struct x7_view addr, struct x7_view caps,
+                            enum gate_op gate, struct x7_bytes *pout) {
   const struct x7_backend_ops *ops;
   struct x7_sock_caps c;
   int32_t code;
@@ -195,11 +197,18 @@ x7_result x7_net_tcp_listen_v1(struct x7_view addr, struct x7_view caps,
   X7__IN_VIEW(caps);
   code = parse_caps(caps, &c);
   if (!code) code = check_local(addr);
-  if (!code) code = policy_gate(GATE_TCP_LISTEN, addr, addr_port(addr));
+  if (!code) code = policy_gate(gate, addr, addr_port(addr));
   if (code) return x7__net_err_doc(code, pout);
   r = get_ops(&ops);
   if (r) return r;
-  return op_done(ops->tcp_listen(addr, &c, pout), pout);
+  return op_done((gate == GATE_UDP_BIND ? ops->udp_bind : ops->tcp_listen)(
+                     addr, &c, pout),
+                 pout);
+}
+
+x7_result x7_net_tcp_listen_v1(struct x7_view addr, struct x7_view caps,
+                               struct x7_bytes *pout) {
+  return bind_local(addr, caps, GATE_TCP_LISTEN, pout);
 }
 
 x7_result x7_net_tcp_accept_v1(int32_t listener, struct x7_view caps,
@@ -361,20 +370,7 @@ x7_result x7_net_tls_connect_v1(struct x7_view addr, struct x7_view tls_cfg,
 
 x7_result x7_net_udp_bind_v1(struct x7_view addr, struct x7_view caps,
                              struct x7_bytes *pout) {
-  const struct x7_backend_ops *ops;
-  struct x7_sock_caps c;
-  int32_t code;
-  x7_result r;
-  X7__OUT_BYTES(pout);
-  X7__IN_VIEW(addr);
-  X7__IN_VIEW(caps);
-  code = parse_caps(caps, &c);
-  if (!code) code = check_local(addr);
-  if (!code) code = policy_gate(GATE_UDP_BIND, addr, addr_port(addr));
-  if (code) return x7__net_err_doc(code, pout);
-  r = get_ops(&ops);
-  if (r) return r;
-  return op_done(ops->udp_bind(addr, &c, pout), pout);
+  return bind_local(addr, caps, GATE_UDP_BIND, pout);
 }
 
 x7_result x7_net_udp_sendto_v1(int32_t handle, struct x7_view addr,
