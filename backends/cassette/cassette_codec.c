@@ -681,6 +681,22 @@ static void put_utf8(struct x7__buf *b, uint32_t cp) {
 
 /* A string value.  *out views the input when it has no escapes, else
  * r->tmp (valid until the next string).  Valid UTF-8, no U+0000. */
+/* The byte a one-character JSON escape stands for, or -1 (\\u is handled
+ * by the caller). */
+static int simple_escape(uint8_t c) {
+  switch (c) {
+  case '"': return '"';
+  case '\\': return '\\';
+  case '/': return '/';
+  case 'b': return '\b';
+  case 'f': return '\f';
+  case 'n': return '\n';
+  case 'r': return '\r';
+  case 't': return '\t';
+  default: return -1;
+  }
+}
+
 static int str(struct rd *r, const char *path, struct x7_view *out) {
   const uint8_t *p = r->p;
   size_t i, start;
@@ -739,41 +755,12 @@ static int str(struct rd *r, const char *path, struct x7_view *out) {
     x7__buf_add(&r->tmp, p + k, run - k);
     if (run == i) break;
     k = run + 1;
-    switch (p[k]) {
-    case '"':
-      x7__buf_u8(&r->tmp, '"');
+    if (p[k] != 'u') {
+      int c = simple_escape(p[k]);
+      if (c < 0) return rfail(r, k - 1, path, "invalid escape in a string");
+      x7__buf_u8(&r->tmp, (uint8_t)c);
       k++;
       continue;
-    case '\\':
-      x7__buf_u8(&r->tmp, '\\');
-      k++;
-      continue;
-    case '/':
-      x7__buf_u8(&r->tmp, '/');
-      k++;
-      continue;
-    case 'b':
-      x7__buf_u8(&r->tmp, '\b');
-      k++;
-      continue;
-    case 'f':
-      x7__buf_u8(&r->tmp, '\f');
-      k++;
-      continue;
-    case 'n':
-      x7__buf_u8(&r->tmp, '\n');
-      k++;
-      continue;
-    case 'r':
-      x7__buf_u8(&r->tmp, '\r');
-      k++;
-      continue;
-    case 't':
-      x7__buf_u8(&r->tmp, '\t');
-      k++;
-      continue;
-    case 'u': break;
-    default: return rfail(r, k - 1, path, "invalid escape in a string");
     }
     if (i - k < 5 || hex4(p + k + 1, &cp))
       return rfail(r, k - 1, path, "invalid \\u escape");
